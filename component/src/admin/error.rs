@@ -1,0 +1,50 @@
+//! Admin API errors and their JSON rendering: `{"error": {"code", "message"}}`.
+
+use serde_json::json;
+
+use crate::connection::ConnectionError;
+use crate::http::Response;
+
+/// A failed admin API request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AdminError {
+    /// 401: missing or wrong admin token.
+    Unauthorized,
+    /// 404: no such route or connection.
+    NotFound(String),
+    /// 405 on a known route.
+    MethodNotAllowed,
+    /// 400: bad input.
+    InvalidArgument(String),
+    /// 409: the name is taken.
+    NameTaken,
+    /// 500: storage failed (details are not shown).
+    Storage,
+}
+
+impl AdminError {
+    /// The JSON response for this error.
+    pub fn to_response(&self) -> Response {
+        let (status, code, message) = match self {
+            AdminError::Unauthorized => (401, "unauthorized", "missing or invalid admin token".to_owned()),
+            AdminError::NotFound(what) => (404, "not_found", what.clone()),
+            AdminError::MethodNotAllowed => (405, "method_not_allowed", "method not allowed on this resource".into()),
+            AdminError::InvalidArgument(why) => (400, "invalid_argument", why.clone()),
+            AdminError::NameTaken => (409, "name_taken", "another connection already has that name".into()),
+            AdminError::Storage => (500, "storage", "internal storage error; the request may be retried".into()),
+        };
+        let response = Response::json(status, &json!({"error": {"code": code, "message": message}}));
+        if status == 401 { response.header("www-authenticate", "Bearer realm=\"idplex-admin\"") } else { response }
+    }
+}
+
+impl From<ConnectionError> for AdminError {
+    fn from(e: ConnectionError) -> Self {
+        match e {
+            ConnectionError::NotFound => AdminError::NotFound("no connection has that id".into()),
+            ConnectionError::InvalidArgument(why) => AdminError::InvalidArgument(why),
+            ConnectionError::NameTaken => AdminError::NameTaken,
+            ConnectionError::Storage(_) => AdminError::Storage,
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! JSON shapes of the admin API.
+
+use serde_json::{Value, json};
+
+use crate::connection::{ConnectionView, Issued};
+use crate::end_users::{EndUser, UserPage};
+use crate::time::Timestamp;
+
+fn time(millis: i64) -> String {
+    Timestamp::from_millis(millis).to_string()
+}
+
+/// A connection.
+pub fn connection(view: &ConnectionView) -> Value {
+    json!({
+        "id": view.record.id,
+        "name": view.record.name,
+        "scimUrl": view.scim_url,
+        "created": time(view.record.created),
+        "lastModified": time(view.record.last_modified),
+        "tokenIssued": time(view.record.token_issued),
+        "userCount": view.stats.users,
+        "groupCount": view.stats.groups,
+    })
+}
+
+/// A connection with its freshly issued token.
+pub fn issued(issued: &Issued) -> Value {
+    let mut value = connection(&issued.connection);
+    value["token"] = json!(issued.token);
+    value
+}
+
+/// An End User.
+pub fn end_user(user: &EndUser) -> Value {
+    json!({
+        "id": user.id,
+        "connectionId": user.connection_id,
+        "connectionName": user.connection_name,
+        "userName": user.user_name,
+        "displayName": user.display_name,
+        "email": user.email,
+        "externalId": user.external_id,
+        "active": user.active,
+        "created": user.created,
+        "lastModified": user.last_modified,
+    })
+}
+
+/// A page of End Users.
+pub fn user_page(page: &UserPage) -> Value {
+    json!({
+        "totalResults": page.total_results,
+        "startIndex": page.start_index,
+        "itemsPerPage": page.users.len(),
+        "users": page.users.iter().map(end_user).collect::<Vec<_>>(),
+    })
+}

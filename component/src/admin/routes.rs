@@ -1,0 +1,89 @@
+//! Routing of `/admin/api/v1/...` requests to connection and End Users operations.
+
+use serde_json::{Value, json};
+
+use super::{AdminError, is_admin, json as shape};
+use crate::app::App;
+use crate::connection;
+use crate::end_users::{self, UserQuery};
+use crate::http::{Request, Response};
+
+/// The path prefix of the admin API.
+pub const PREFIX: &str = "/admin/api/v1";
+
+/// Handles a request whose path starts with [`PREFIX`].
+pub fn handle(app: &App<'_>, request: &Request, base: Option<&str>) -> Response {
+    if !is_admin(app, request) {
+        return AdminError::Unauthorized.to_response();
+    }
+    route(app, request, base).unwrap_or_else(|e| e.to_response())
+}
+
+fn body(request: &Request) -> Result<Value, AdminError> {
+    if request.body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(json!({}));
+    }
+    let value: Value = serde_json::from_slice(&request.body)
+        .map_err(|e| AdminError::InvalidArgument(format!("body is not valid JSON: {e}")))?;
+    if value.is_object() { Ok(value) } else { Err(AdminError::InvalidArgument("body must be a JSON object".into())) }
+}
+
+fn optional_name(body: &Value) -> Result<Option<String>, AdminError> {
+    match body.get("name") {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => Err(AdminError::InvalidArgument("name must be a string".into())),
+    }
+}
+
+fn number(request: &Request, name: &str, default: u32) -> Result<u32, AdminError> {
+    match request.query.get(name) {
+        None | Some("") => Ok(default),
+        Some(v) => v.parse().map_err(|_| AdminError::InvalidArgument(format!("{name} must be a non-negative integer"))),
+    }
+}
+
+fn route(app: &App<'_>, request: &Request, base: Option<&str>) -> Result<Response, AdminError> {
+    let rest = request.path.strip_prefix(PREFIX).unwrap_or_default();
+    let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    let method = request.method.as_str();
+    match (segments.as_slice(), method) {
+        (["connections"], "GET") => {
+            let all = connection::list(app, base)?;
+            Ok(Response::json(200, &json!({"connections": all.iter().map(shape::connection).collect::<Vec<_>>()})))
+        }
+        (["connections"], "POST") => {
+            let name = optional_name(&body(request)?)?;
+            let issued = connection::create(app, name.as_deref(), base)?;
+            let location = format!("{PREFIX}/connections/{}", issued.connection.record.id);
+            Ok(Response::json(201, &shape::issued(&issued)).header("location", &location).header("cache-control", "no-store"))
+        }
+        (["connections", id], "GET") => Ok(Response::json(200, &shape::connection(&connection::get(app, id, base)?))),
+        (["connections", id], "PATCH") => {
+            let name = optional_name(&body(request)?)?
+                .ok_or_else(|| AdminError::InvalidArgument("name is required".into()))?;
+            Ok(Response::json(200, &shape::connection(&connection::rename(app, id, &name, base)?)))
+        }
+        (["connections", id], "DELETE") => {
+            connection::delete(app, id)?;
+            Ok(Response::empty(204))
+        }
+        (["connections", id, "token"], "POST") => {
+            let issued = connection::regenerate_token(app, id, base)?;
+            Ok(Response::json(200, &shape::issued(&issued)).header("cache-control", "no-store"))
+        }
+        (["users"], "GET") => {
+            let query = UserQuery {
+                connection: request.query.get("connection").filter(|c| !c.is_empty()).map(str::to_owned),
+                search: request.query.get("search").map(str::to_owned),
+                start_index: number(request, "startIndex", 1)?,
+                count: number(request, "count", 50)?,
+            };
+            Ok(Response::json(200, &shape::user_page(&end_users::list(app, &query)?)))
+        }
+        (["connections"] | ["connections", _] | ["connections", _, "token"] | ["users"], _) => {
+            Err(AdminError::MethodNotAllowed)
+        }
+        _ => Err(AdminError::NotFound("no such admin API endpoint".into())),
+    }
+}

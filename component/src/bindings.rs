@@ -1,0 +1,249 @@
+//! The WIT boundary: generated bindings and glue that only converts types.
+//!
+//! `WasiStore` implements [`KvStore`] over `wasi:keyvalue` draft2, `WasiEnv` implements
+//! [`Env`] over `wasi:random`, `wasi:config` and the wall clock, and `Component` implements
+//! the exported `handler` and `admin` interfaces by calling the domain code.
+
+use std::collections::HashMap;
+
+use crate::app::App;
+use crate::connection::{self, ConnectionError, ConnectionView, Issued};
+use crate::end_users::{self, EndUser, UserPage, UserQuery};
+use crate::env::Env;
+use crate::store::{CasHandle, KvStore, StoreError, SwapError};
+use crate::time::Timestamp;
+
+wit_bindgen::generate!({
+    world: "provider",
+    path: "../wit",
+    generate_all,
+});
+
+use exports::idplex::scim::admin as wit_admin;
+use exports::idplex::scim::handler as wit_handler;
+use wasi::keyvalue::{atomics, batch, store as kv};
+
+/// The bucket every instance opens.
+const BUCKET: &str = "default";
+
+fn store_error(e: kv::Error) -> StoreError {
+    StoreError(match e {
+        kv::Error::NoSuchStore => "no such store".into(),
+        kv::Error::AccessDenied => "access denied".into(),
+        kv::Error::Other(message) => message,
+    })
+}
+
+struct WasiStore {
+    bucket: kv::Bucket,
+}
+
+impl WasiStore {
+    fn open() -> Result<Self, StoreError> {
+        kv::open(BUCKET).map(|bucket| WasiStore { bucket }).map_err(store_error)
+    }
+}
+
+impl KvStore for WasiStore {
+    fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.bucket.get(key).map_err(store_error)
+    }
+
+    fn set(&self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.bucket.set(key, value).map_err(store_error)
+    }
+
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.bucket.delete(key).map_err(store_error)
+    }
+
+    fn get_many(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, StoreError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Hosts differ: some answer in input order, some only with the keys found.
+        let mut found: HashMap<String, Option<Vec<u8>>> =
+            batch::get_many(&self.bucket, keys).map_err(store_error)?.into_iter().collect();
+        Ok(keys.iter().map(|k| found.remove(k).flatten()).collect())
+    }
+
+    fn set_many(&self, entries: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        batch::set_many(&self.bucket, entries).map_err(store_error)
+    }
+
+    fn delete_many(&self, keys: &[String]) -> Result<(), StoreError> {
+        if keys.is_empty() {
+            return Ok(());
+        }
+        batch::delete_many(&self.bucket, keys).map_err(store_error)
+    }
+
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
+        atomics::increment(&self.bucket, key, delta).map_err(store_error)
+    }
+
+    fn cas(&self, key: &str) -> Result<Box<dyn CasHandle>, StoreError> {
+        let cas = atomics::Cas::new(&self.bucket, key).map_err(store_error)?;
+        Ok(Box::new(WasiCas(cas)))
+    }
+}
+
+struct WasiCas(atomics::Cas);
+
+impl CasHandle for WasiCas {
+    fn current(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        self.0.current().map_err(store_error)
+    }
+
+    fn swap(self: Box<Self>, value: Vec<u8>) -> Result<(), SwapError> {
+        match atomics::swap(self.0, &value) {
+            Ok(()) => Ok(()),
+            Err(atomics::CasError::CasFailed(fresh)) => Err(SwapError::Conflict(Box::new(WasiCas(fresh)))),
+            Err(atomics::CasError::StoreError(e)) => Err(SwapError::Store(store_error(e))),
+        }
+    }
+}
+
+struct WasiEnv;
+
+impl Env for WasiEnv {
+    fn now(&self) -> Timestamp {
+        let millis = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        Timestamp::from_millis(millis)
+    }
+
+    fn fill_random(&self, buf: &mut [u8]) {
+        let bytes = wasi::random::random::get_random_bytes(buf.len() as u64);
+        buf.copy_from_slice(&bytes[..buf.len()]);
+    }
+
+    fn config(&self, key: &str) -> Option<String> {
+        wasi::config::store::get(key).ok().flatten()
+    }
+}
+
+struct Component;
+
+export!(Component);
+
+fn storage_unavailable(e: &StoreError) -> crate::http::Response {
+    let body = serde_json::json!({
+        "schemas": [crate::scim::error::ERROR_SCHEMA],
+        "status": "503",
+        "detail": format!("storage unavailable: {e}"),
+    });
+    crate::http::Response::scim(503, &body)
+}
+
+impl wit_handler::Guest for Component {
+    fn handle(request: wit_handler::Request) -> wit_handler::Response {
+        let request = crate::http::Request::new(&request.method, &request.path_with_query, request.headers, request.body);
+        let response = match WasiStore::open() {
+            Ok(store) => crate::handle(&App::new(&store, &WasiEnv), &request),
+            Err(e) => storage_unavailable(&e),
+        };
+        wit_handler::Response { status: response.status, headers: response.headers, body: response.body }
+    }
+}
+
+fn admin_error(e: ConnectionError) -> wit_admin::Error {
+    match e {
+        ConnectionError::NotFound => wit_admin::Error::NotFound,
+        ConnectionError::InvalidArgument(why) => wit_admin::Error::InvalidArgument(why),
+        ConnectionError::NameTaken => wit_admin::Error::NameTaken,
+        ConnectionError::Storage(e) => wit_admin::Error::Storage(e.to_string()),
+    }
+}
+
+fn time(millis: i64) -> String {
+    Timestamp::from_millis(millis).to_string()
+}
+
+fn wit_connection(view: ConnectionView) -> wit_admin::Connection {
+    wit_admin::Connection {
+        id: view.record.id,
+        name: view.record.name,
+        scim_url: view.scim_url,
+        created: time(view.record.created),
+        last_modified: time(view.record.last_modified),
+        token_issued: time(view.record.token_issued),
+        user_count: view.stats.users,
+        group_count: view.stats.groups,
+    }
+}
+
+fn wit_issued(issued: Issued) -> wit_admin::IssuedCredential {
+    wit_admin::IssuedCredential { connection: wit_connection(issued.connection), token: issued.token }
+}
+
+fn wit_user(user: EndUser) -> wit_admin::EndUser {
+    wit_admin::EndUser {
+        id: user.id,
+        connection_id: user.connection_id,
+        connection_name: user.connection_name,
+        user_name: user.user_name,
+        display_name: user.display_name,
+        email: user.email,
+        external_id: user.external_id,
+        active: user.active,
+        created: user.created,
+        last_modified: user.last_modified,
+    }
+}
+
+fn wit_page(page: UserPage) -> wit_admin::UserPage {
+    wit_admin::UserPage {
+        total_results: page.total_results,
+        start_index: page.start_index,
+        users: page.users.into_iter().map(wit_user).collect(),
+    }
+}
+
+/// Runs `f` with an app over the bucket, mapping errors to the WIT admin error.
+fn with_app<T>(f: impl FnOnce(&App<'_>, Option<&str>) -> Result<T, ConnectionError>) -> Result<T, wit_admin::Error> {
+    let store = WasiStore::open().map_err(|e| wit_admin::Error::Storage(e.to_string()))?;
+    let app = App::new(&store, &WasiEnv);
+    let base = app.public_base_url();
+    f(&app, base.as_deref()).map_err(admin_error)
+}
+
+impl wit_admin::Guest for Component {
+    fn create_connection(name: Option<String>) -> Result<wit_admin::IssuedCredential, wit_admin::Error> {
+        with_app(|app, base| connection::create(app, name.as_deref(), base)).map(wit_issued)
+    }
+
+    fn list_connections() -> Result<Vec<wit_admin::Connection>, wit_admin::Error> {
+        with_app(connection::list).map(|all| all.into_iter().map(wit_connection).collect())
+    }
+
+    fn get_connection(id: String) -> Result<wit_admin::Connection, wit_admin::Error> {
+        with_app(|app, base| connection::get(app, &id, base)).map(wit_connection)
+    }
+
+    fn rename_connection(id: String, name: String) -> Result<wit_admin::Connection, wit_admin::Error> {
+        with_app(|app, base| connection::rename(app, &id, &name, base)).map(wit_connection)
+    }
+
+    fn regenerate_token(id: String) -> Result<wit_admin::IssuedCredential, wit_admin::Error> {
+        with_app(|app, base| connection::regenerate_token(app, &id, base)).map(wit_issued)
+    }
+
+    fn delete_connection(id: String) -> Result<(), wit_admin::Error> {
+        with_app(|app, _| connection::delete(app, &id))
+    }
+
+    fn list_users(query: wit_admin::UserQuery) -> Result<wit_admin::UserPage, wit_admin::Error> {
+        let query = UserQuery {
+            connection: query.connection_id,
+            search: query.search,
+            start_index: query.start_index,
+            count: query.count,
+        };
+        with_app(|app, _| end_users::list(app, &query)).map(wit_page)
+    }
+}

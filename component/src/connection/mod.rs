@@ -1,0 +1,12 @@
+//! Connections: one Identity Provider (or other SCIM client) provisioning into the tenant,
+//! each with its own SCIM base URL and bearer token.
+
+mod error;
+mod name;
+mod service;
+mod view;
+
+pub use error::ConnectionError;
+pub use name::{MAX_NAME_CHARS, validate_name};
+pub use service::{authenticate, create, delete, get, list, regenerate_token, rename};
+pub use view::{ConnectionView, Issued, scim_url};

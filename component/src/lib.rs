@@ -1,0 +1,50 @@
+//! idplex: multi-IdP user provisioning (SCIM 2.0) as a WebAssembly component.
+//!
+//! One tenant connects many Identity Providers ("connections"); each gets its own SCIM base
+//! URL and bearer token, and all their users land in one End Users list. This crate holds all
+//! product logic. Built for `wasm32-wasip2` it is the `idplex:scim/provider` component; built
+//! natively it is a library whose tests run against an in-memory store.
+//!
+//! # Layout
+//! - `bindings` (wasm only): the generated WIT bindings and the thin glue that converts WIT
+//!   types and implements [`store::KvStore`] and [`env::Env`] over the imports.
+//! - [`http`]: the transport-neutral request/response model and the top-level router.
+//! - [`scim`]: the SCIM 2.0 service provider of each connection.
+//! - [`admin`]: the admin HTTP API (`/admin/api/v1`).
+//! - [`console`]: the admin console web page assets.
+//! - [`connection`]: connection operations (create, rename, token, delete, authenticate).
+//! - [`end_users`]: the End Users list across connections.
+//! - [`storage`]: the key layout on the key-value store and its invariants.
+//! - [`store`]: the key-value store trait and the in-memory implementation.
+//! - [`app`], [`env`]: what one call works with (store, clock, randomness, configuration).
+//! - [`token`], [`ids`], [`time`]: bearer tokens, identifiers, timestamps.
+
+pub mod admin;
+pub mod app;
+pub mod connection;
+pub mod console;
+pub mod end_users;
+pub mod env;
+pub mod http;
+pub mod ids;
+pub mod scim;
+pub mod storage;
+pub mod store;
+pub mod time;
+pub mod token;
+
+#[cfg(target_arch = "wasm32")]
+#[expect(unsafe_code, reason = "the code wit-bindgen generates for exports and imports is unsafe")]
+mod bindings;
+
+pub use app::App;
+
+#[cfg(test)]
+mod testing;
+#[cfg(test)]
+mod scenario_tests;
+
+/// Handles one HTTP request: the whole product behind one function.
+pub fn handle(app: &App<'_>, request: &http::Request) -> http::Response {
+    http::router::handle(app, request)
+}

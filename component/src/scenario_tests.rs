@@ -1,0 +1,214 @@
+//! Whole-product scenarios through the HTTP handler, against the in-memory store.
+
+use serde_json::{Value, json};
+
+use crate::scim::schema::USER;
+use crate::testing::Harness;
+
+fn user(name: &str) -> Value {
+    json!({"schemas": [USER], "userName": name, "active": true, "externalId": format!("ext-{name}"),
+           "name": {"givenName": "Given", "familyName": name}, "emails": [{"value": format!("{name}@x.example"), "primary": true}]})
+}
+
+#[test]
+fn user_lifecycle_through_scim() {
+    let h = Harness::new();
+    let c = h.connection("Acme - Okta");
+    let created = h.scim(&c, "POST", "/Users", Some(user("bjensen")));
+    assert_eq!(created.status, 201);
+    let body = created.body_json();
+    let id = body["id"].as_str().expect("id").to_owned();
+    assert_eq!(body["meta"]["resourceType"], "User");
+    assert_eq!(body["meta"]["location"], format!("http://idplex.test/scim/v2/{}/Users/{id}", c.id));
+    assert_eq!(created.header_value("etag"), body["meta"]["version"].as_str());
+
+    let got = h.scim(&c, "GET", &format!("/Users/{id}"), None);
+    assert_eq!(got.status, 200);
+    assert_eq!(got.body_json()["userName"], "bjensen");
+
+    let patched = h.scim(&c, "PATCH", &format!("/Users/{id}"), Some(json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+        "Operations": [{"op": "replace", "value": {"active": false}}]
+    })));
+    assert_eq!(patched.status, 200);
+    assert_eq!(patched.body_json()["active"], false);
+
+    let mut replacement = user("bjensen2");
+    replacement["id"] = json!("ignored");
+    let put = h.scim(&c, "PUT", &format!("/Users/{id}"), Some(replacement));
+    assert_eq!(put.status, 200);
+    assert_eq!(put.body_json()["id"], id.as_str());
+    assert_eq!(put.body_json()["userName"], "bjensen2");
+
+    // The old userName is free again; the new one is taken.
+    assert_eq!(h.scim(&c, "POST", "/Users", Some(user("BJENSEN2"))).status, 409);
+    assert_eq!(h.scim(&c, "POST", "/Users", Some(user("bjensen"))).status, 201);
+
+    assert_eq!(h.scim(&c, "DELETE", &format!("/Users/{id}"), None).status, 204);
+    assert_eq!(h.scim(&c, "GET", &format!("/Users/{id}"), None).status, 404);
+    assert_eq!(h.scim(&c, "DELETE", &format!("/Users/{id}"), None).status, 404);
+}
+
+#[test]
+fn duplicate_user_name_is_409_uniqueness_and_other_connection_is_fine() {
+    let h = Harness::new();
+    let a = h.connection("A");
+    let b = h.connection("B");
+    assert_eq!(h.scim(&a, "POST", "/Users", Some(user("same"))).status, 201);
+    let dup = h.scim(&a, "POST", "/Users", Some(user("SAME")));
+    assert_eq!(dup.status, 409);
+    assert_eq!(dup.body_json()["scimType"], "uniqueness");
+    assert_eq!(h.scim(&b, "POST", "/Users", Some(user("same"))).status, 201);
+}
+
+#[test]
+fn filter_by_user_name_and_external_id() {
+    let h = Harness::new();
+    let c = h.connection("A");
+    for name in ["alice", "bob", "carol"] {
+        h.scim(&c, "POST", "/Users", Some(user(name)));
+    }
+    let found = h.scim(&c, "GET", "/Users?filter=userName%20eq%20%22BOB%22&startIndex=1&count=100", None).body_json();
+    assert_eq!(found["totalResults"], 1);
+    assert_eq!(found["Resources"][0]["userName"], "bob");
+    let none = h.scim(&c, "GET", "/Users?filter=userName+eq+%22nobody%22", None).body_json();
+    assert_eq!(none["totalResults"], 0);
+    assert_eq!(none["Resources"], json!([]));
+    let ext = h.scim(&c, "GET", "/Users?filter=externalId%20eq%20%22ext-carol%22", None).body_json();
+    assert_eq!(ext["Resources"][0]["userName"], "carol");
+    let bad = h.scim(&c, "GET", "/Users?filter=userName%20eq", None);
+    assert_eq!(bad.status, 400);
+    assert_eq!(bad.body_json()["scimType"], "invalidFilter");
+}
+
+#[test]
+fn pagination_is_stable_and_counts_are_integers() {
+    let h = Harness::new();
+    let c = h.connection("A");
+    for i in 0..7 {
+        h.scim(&c, "POST", "/Users", Some(user(&format!("u{i}"))));
+    }
+    let mut seen = Vec::new();
+    for start in [1, 4, 7] {
+        let page = h.scim(&c, "GET", &format!("/Users?startIndex={start}&count=3"), None).body_json();
+        assert_eq!(page["totalResults"], 7);
+        assert_eq!(page["startIndex"], start);
+        seen.extend(page["Resources"].as_array().expect("list").iter().map(|r| r["userName"].clone()));
+    }
+    let expected: Vec<Value> = (0..7).map(|i| json!(format!("u{i}"))).collect();
+    assert_eq!(seen, expected);
+    let count_only = h.scim(&c, "GET", "/Users?count=0", None).body_json();
+    assert_eq!(count_only["totalResults"], 7);
+    assert_eq!(count_only["itemsPerPage"], 0);
+}
+
+#[test]
+fn tokens_are_per_connection() {
+    let h = Harness::new();
+    let a = h.connection("A");
+    let b = h.connection("B");
+    let crossed = crate::testing::TestConnection { id: b.id.clone(), token: a.token.clone() };
+    let r = h.scim(&crossed, "GET", "/Users", None);
+    assert_eq!(r.status, 401);
+    assert!(r.header_value("www-authenticate").is_some());
+    assert_eq!(r.body_json()["status"], "401");
+    let unknown = crate::testing::TestConnection { id: "a".repeat(26), token: a.token.clone() };
+    assert_eq!(h.scim(&unknown, "GET", "/Users", None).body_json(), r.body_json());
+    assert_eq!(h.send("GET", &format!("/scim/v2/{}/Users", a.id), &[], None).status, 401);
+}
+
+#[test]
+fn end_users_span_connections_and_filter_by_one() {
+    let h = Harness::new();
+    let a = h.connection("Company A - Okta");
+    let b = h.connection("Company B - Entra");
+    for n in ["a1", "a2"] {
+        h.scim(&a, "POST", "/Users", Some(user(n)));
+    }
+    h.scim(&b, "POST", "/Users", Some(user("b1")));
+    let all = h.admin("GET", "/users", None).body_json();
+    assert_eq!(all["totalResults"], 3);
+    let names: Vec<&str> = all["users"].as_array().expect("users").iter().filter_map(|u| u["connectionName"].as_str()).collect();
+    assert_eq!(names, vec!["Company A - Okta", "Company A - Okta", "Company B - Entra"]);
+    let only_b = h.admin("GET", &format!("/users?connection={}", b.id), None).body_json();
+    assert_eq!(only_b["totalResults"], 1);
+    assert_eq!(only_b["users"][0]["userName"], "b1");
+    assert_eq!(only_b["users"][0]["connectionId"], b.id.as_str());
+    let page2 = h.admin("GET", "/users?startIndex=2&count=2", None).body_json();
+    let page2_names: Vec<&str> = page2["users"].as_array().expect("users").iter().filter_map(|u| u["userName"].as_str()).collect();
+    assert_eq!(page2_names, vec!["a2", "b1"]);
+    let search = h.admin("GET", "/users?search=B1%40X", None).body_json();
+    assert_eq!(search["totalResults"], 1);
+    assert_eq!(h.admin("DELETE", &format!("/connections/{}", a.id), None).status, 204);
+    assert_eq!(h.admin("GET", "/users", None).body_json()["totalResults"], 1);
+}
+
+#[test]
+fn admin_api_validates_input_and_requires_the_admin_token() {
+    let h = Harness::new();
+    assert_eq!(h.send("GET", "/admin/api/v1/connections", &[], None).status, 401);
+    assert_eq!(h.send("GET", "/admin/api/v1/connections", &[("authorization", "Bearer nope")], None).status, 401);
+    let created = h.admin("POST", "/connections", None);
+    assert_eq!(created.status, 201);
+    let body = created.body_json();
+    assert_eq!(body["name"], "Connection 1");
+    assert!(body["token"].as_str().is_some_and(|t| t.starts_with("idplex_")));
+    assert_eq!(body["scimUrl"], format!("http://idplex.test/scim/v2/{}", body["id"].as_str().unwrap_or_default()));
+    let id = body["id"].as_str().unwrap_or_default();
+    assert_eq!(h.admin("PATCH", &format!("/connections/{id}"), Some(json!({"name": ""}))).status, 400);
+    assert_eq!(h.admin("PATCH", &format!("/connections/{id}"), Some(json!({"name": "x".repeat(101)}))).status, 400);
+    assert_eq!(h.admin("PATCH", &format!("/connections/{id}"), Some(json!({"name": 5}))).status, 400);
+    let listed = h.admin("GET", "/connections", None).body_json();
+    assert!(listed["connections"][0].get("token").is_none());
+    assert_eq!(h.admin("GET", "/connections/nope", None).status, 404);
+    let bad_json = h.send("POST", "/admin/api/v1/connections", &[("authorization", "Bearer admin-secret")], None);
+    assert_eq!(bad_json.status, 201);
+}
+
+#[test]
+fn discovery_needs_no_token_and_describes_the_server() {
+    let h = Harness::new();
+    let c = h.connection("A");
+    let spc = h.send("GET", &format!("/scim/v2/{}/ServiceProviderConfig", c.id), &[], None);
+    assert_eq!(spc.status, 200);
+    assert_eq!(spc.body_json()["patch"]["supported"], true);
+    let schemas = h.send("GET", &format!("/scim/v2/{}/Schemas", c.id), &[], None).body_json();
+    assert_eq!(schemas["totalResults"], 2);
+    let rt = h.send("GET", &format!("/scim/v2/{}/ResourceTypes/User", c.id), &[], None).body_json();
+    assert_eq!(rt["endpoint"], "/Users");
+}
+
+#[test]
+fn etags_drive_conditional_requests() {
+    let h = Harness::new();
+    let c = h.connection("A");
+    let created = h.scim(&c, "POST", "/Users", Some(user("e"))).body_json();
+    let id = created["id"].as_str().expect("id");
+    let etag = created["meta"]["version"].as_str().expect("etag").to_owned();
+    let auth = format!("Bearer {}", c.token);
+    let path = format!("/scim/v2/{}/Users/{id}", c.id);
+    let not_modified = h.send("GET", &path, &[("authorization", &auth), ("if-none-match", &etag)], None);
+    assert_eq!(not_modified.status, 304);
+    let stale = h.send("PUT", &path, &[("authorization", &auth), ("if-match", "W/\"999\"")], Some(user("e")));
+    assert_eq!(stale.status, 412);
+    let fresh = h.send("PUT", &path, &[("authorization", &auth), ("if-match", &etag)], Some(user("e")));
+    assert_eq!(fresh.status, 200);
+    assert_ne!(fresh.header_value("etag"), Some(etag.as_str()));
+}
+
+#[test]
+fn malformed_bodies_get_scim_errors() {
+    let h = Harness::new();
+    let c = h.connection("A");
+    let auth = format!("Bearer {}", c.token);
+    let path = format!("/scim/v2/{}/Users", c.id);
+    let r = crate::handle(
+        &crate::App::new(&h.store, &h.env),
+        &crate::http::Request::new("POST", &path, vec![("authorization".into(), auth)], b"{not json".to_vec()),
+    );
+    assert_eq!(r.status, 400);
+    assert_eq!(r.body_json()["scimType"], "invalidSyntax");
+    let r = h.scim(&c, "POST", "/Users", Some(json!({"schemas": [USER]})));
+    assert_eq!(r.status, 400);
+    assert_eq!(r.body_json()["scimType"], "invalidValue");
+}

@@ -1,0 +1,220 @@
+//! The resource endpoints: create, read, list, search, replace, patch, delete — the same
+//! code for every resource type.
+
+use serde_json::Value;
+
+use super::error::{ScimError, ScimType};
+use super::filter::{CompValue, Filter};
+use super::list::{ListParams, list_response};
+use super::normalize::normalize;
+use super::patch;
+use super::preconditions::{if_match_holds, if_none_match_hits};
+use super::projection::Projection;
+use super::render::{etag, location, render};
+use super::resource_type::ResourceType;
+use super::sort::sort;
+use crate::app::App;
+use crate::http::Response;
+use crate::http::Request;
+use crate::ids;
+use crate::storage::connections::{ConnectionRecord, RecordState};
+use crate::storage::resources::{ResourceRecord, Resources, WriteError};
+
+/// The resources of one type in one authenticated connection.
+pub struct Endpoint<'a> {
+    /// The app.
+    pub app: &'a App<'a>,
+    /// The authenticated connection.
+    pub connection: &'a ConnectionRecord,
+    /// The connection's SCIM base URL (absolute when known).
+    pub base: &'a str,
+    /// The resource type.
+    pub kind: &'static ResourceType,
+}
+
+fn parse_body(request: &Request) -> Result<Value, ScimError> {
+    serde_json::from_slice(&request.body)
+        .map_err(|e| ScimError::bad_request(ScimType::InvalidSyntax, format!("body is not valid JSON: {e}")))
+}
+
+fn write_error<E: Into<ScimError>>(kind: &ResourceType, e: WriteError<E>) -> ScimError {
+    match e {
+        WriteError::NotFound => ScimError::not_found(format!("{} not found", kind.name)),
+        WriteError::Conflict(attribute) => {
+            ScimError::uniqueness(format!("another {} of this connection has the same {attribute}", kind.name))
+        }
+        WriteError::Rejected(e) => e.into(),
+        WriteError::Storage(e) => e.into(),
+    }
+}
+
+impl From<()> for ScimError {
+    fn from((): ()) -> Self {
+        ScimError::internal()
+    }
+}
+
+impl Endpoint<'_> {
+    fn resources(&self) -> Resources<'_> {
+        Resources::new(self.app.store, &self.connection.id, self.kind.kind)
+    }
+
+    fn respond(&self, status: u16, record: &ResourceRecord, projection: &Projection) -> Response {
+        let resource = projection.apply(self.kind.schema, render(self.kind, record, self.base));
+        Response::scim(status, &resource)
+            .header("etag", &etag(record))
+            .header("location", &location(self.base, self.kind, &record.id))
+    }
+
+    fn projection(request: &Request) -> Result<Projection, ScimError> {
+        Projection::parse(request.query.get("attributes"), request.query.get("excludedAttributes"))
+    }
+
+    fn find(&self, id: &str) -> Result<ResourceRecord, ScimError> {
+        let found = if ids::is_resource_id(id) { self.resources().get(id)? } else { None };
+        found.ok_or_else(|| ScimError::not_found(format!("{} {id} not found", self.kind.name)))
+    }
+
+    /// `POST /{endpoint}`.
+    pub fn create(&self, request: &Request) -> Result<Response, ScimError> {
+        let projection = Self::projection(request)?;
+        let body = normalize(self.kind.schema, parse_body(request)?)?;
+        let now = self.app.now();
+        let record = ResourceRecord {
+            id: ids::resource_id(self.app.env),
+            state: RecordState::Pending,
+            chunk: 0,
+            version: 0,
+            created: now,
+            last_modified: now,
+            unique: (self.kind.unique)(&body),
+            body: Value::Object(body),
+        };
+        let record = self.resources().create(record, now).map_err(|e| write_error(self.kind, e))?;
+        Ok(self.respond(201, &record, &projection))
+    }
+
+    /// `GET /{endpoint}/{id}`.
+    pub fn get(&self, request: &Request, id: &str) -> Result<Response, ScimError> {
+        let projection = Self::projection(request)?;
+        let record = self.find(id)?;
+        if if_none_match_hits(request, &etag(&record)) {
+            return Ok(Response::empty(304).header("etag", &etag(&record)));
+        }
+        Ok(self.respond(200, &record, &projection))
+    }
+
+    /// `PUT /{endpoint}/{id}`.
+    pub fn replace(&self, request: &Request, id: &str) -> Result<Response, ScimError> {
+        let projection = Self::projection(request)?;
+        self.find(id)?;
+        let body = normalize(self.kind.schema, parse_body(request)?)?;
+        let unique = (self.kind.unique)(&body);
+        let now = self.app.now();
+        let record = self
+            .resources()
+            .replace(id, now, |old| {
+                if !if_match_holds(request, &etag(old)) {
+                    return Err(ScimError::precondition_failed());
+                }
+                Ok(ResourceRecord { body: Value::Object(body.clone()), unique: unique.clone(), last_modified: now, ..old.clone() })
+            })
+            .map_err(|e| write_error(self.kind, e))?;
+        Ok(self.respond(200, &record, &projection))
+    }
+
+    /// `PATCH /{endpoint}/{id}`.
+    pub fn patch(&self, request: &Request, id: &str) -> Result<Response, ScimError> {
+        let projection = Self::projection(request)?;
+        self.find(id)?;
+        let ops = patch::parse(&parse_body(request)?)?;
+        let now = self.app.now();
+        let record = self
+            .resources()
+            .replace(id, now, |old| {
+                if !if_match_holds(request, &etag(old)) {
+                    return Err(ScimError::precondition_failed());
+                }
+                let current = old.body.as_object().cloned().unwrap_or_default();
+                let body = patch::apply(self.kind.schema, &current, &ops)?;
+                let unique = (self.kind.unique)(&body);
+                Ok(ResourceRecord { body: Value::Object(body), unique, last_modified: now, ..old.clone() })
+            })
+            .map_err(|e| write_error(self.kind, e))?;
+        Ok(self.respond(200, &record, &projection))
+    }
+
+    /// `DELETE /{endpoint}/{id}`.
+    pub fn delete(&self, request: &Request, id: &str) -> Result<Response, ScimError> {
+        self.find(id)?;
+        self.resources()
+            .delete(id, self.app.now(), |record| {
+                if if_match_holds(request, &etag(record)) { Ok(()) } else { Err(ScimError::precondition_failed()) }
+            })
+            .map_err(|e| write_error(self.kind, e))?;
+        Ok(Response::empty(204))
+    }
+
+    /// `GET /{endpoint}` and `POST /{endpoint}/.search`.
+    pub fn list(&self, params: &ListParams) -> Result<Response, ScimError> {
+        let (total, page) = match (&params.filter, &params.sort_by) {
+            (None, None) => self.page_unfiltered(params)?,
+            (filter, _) => self.page_matching(filter.as_ref(), params)?,
+        };
+        let resources = page.into_iter().map(|r| params.projection.apply(self.kind.schema, r)).collect();
+        Ok(Response::scim(200, &list_response(total, params.start_index, resources)))
+    }
+
+    /// A page straight from the listing order: reads only the page's records.
+    fn page_unfiltered(&self, params: &ListParams) -> Result<(usize, Vec<Value>), ScimError> {
+        let resources = self.resources();
+        let ids = resources.ids()?;
+        let total = crate::storage::stats::read_many(self.app.store, &[self.connection.id.as_str()])?
+            .pop()
+            .map_or(ids.len(), |s| match self.kind.kind {
+                crate::storage::keys::Kind::User => s.users as usize,
+                crate::storage::keys::Kind::Group => s.groups as usize,
+            });
+        let page: Vec<String> = ids.into_iter().skip(params.start_index - 1).take(params.count).collect();
+        let records = resources.get_many(&page)?;
+        Ok((total, records.iter().map(|r| render(self.kind, r, self.base)).collect()))
+    }
+
+    /// Candidate records for a filter: from the unique index or by id when the filter is a
+    /// plain equality on them, else every record.
+    fn candidates(&self, filter: Option<&Filter>) -> Result<Vec<ResourceRecord>, ScimError> {
+        let resources = self.resources();
+        if let Some((path, CompValue::Str(value))) = filter.and_then(Filter::as_equality) {
+            let core = path.schema.as_deref().is_none_or(|s| s.eq_ignore_ascii_case(self.kind.schema.core));
+            if core && path.sub_attr.is_none() {
+                if path.matches_name("id") {
+                    return Ok(if ids::is_resource_id(value) { resources.get(value)?.into_iter().collect() } else { Vec::new() });
+                }
+                if let Some(indexed) = self.kind.indexed.filter(|i| path.matches_name(i)) {
+                    let unique = (indexed.to_owned(), value.to_lowercase());
+                    return Ok(resources.find_unique(&unique)?.into_iter().collect());
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for batch in resources.ids()?.chunks(256) {
+            out.extend(resources.get_many(batch)?);
+        }
+        Ok(out)
+    }
+
+    fn page_matching(&self, filter: Option<&Filter>, params: &ListParams) -> Result<(usize, Vec<Value>), ScimError> {
+        let mut matching: Vec<Value> = self
+            .candidates(filter)?
+            .iter()
+            .map(|r| render(self.kind, r, self.base))
+            .filter(|r| filter.is_none_or(|f| f.matches(r, self.kind.schema)))
+            .collect();
+        if let Some(path) = &params.sort_by {
+            sort(&mut matching, path, params.sort_order);
+        }
+        let total = matching.len();
+        let page = matching.into_iter().skip(params.start_index - 1).take(params.count).collect();
+        Ok((total, page))
+    }
+}

@@ -1,0 +1,115 @@
+//! Query parameters of list and `.search` requests, and the `ListResponse` message.
+
+use serde_json::{Map, Value, json};
+
+use super::error::{ScimError, ScimType};
+use super::filter::{AttrPath, Filter, PatchPath};
+use super::projection::Projection;
+use crate::http::Request;
+
+/// URN of the ListResponse message.
+pub const LIST_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
+/// URN of the SearchRequest message.
+pub const SEARCH_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
+/// The default and largest page size (advertised as `filter.maxResults`).
+pub const MAX_RESULTS: usize = 1000;
+/// The page size when `count` is absent.
+pub const DEFAULT_COUNT: usize = 100;
+
+/// Sort direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortOrder {
+    /// `ascending` (the default).
+    Ascending,
+    /// `descending`.
+    Descending,
+}
+
+/// A parsed list or search request.
+#[derive(Debug, Clone)]
+pub struct ListParams {
+    /// The filter, if any.
+    pub filter: Option<Filter>,
+    /// 1-based index of the first result.
+    pub start_index: usize,
+    /// Page size.
+    pub count: usize,
+    /// Attribute to sort by.
+    pub sort_by: Option<AttrPath>,
+    /// Sort direction.
+    pub sort_order: SortOrder,
+    /// Attribute selection.
+    pub projection: Projection,
+}
+
+fn integer(name: &str, raw: Option<&str>) -> Result<Option<i64>, ScimError> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(s) => s
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| ScimError::bad_request(ScimType::InvalidValue, format!("{name} must be an integer"))),
+    }
+}
+
+/// Named parameter lookup over either a query string or a SearchRequest body.
+fn build(get: impl Fn(&str) -> Option<String>) -> Result<ListParams, ScimError> {
+    let filter = match get("filter") {
+        None => None,
+        Some(f) if f.trim().is_empty() => None,
+        Some(f) => Some(f.parse::<Filter>().map_err(|e| ScimError::bad_request(ScimType::InvalidFilter, e.to_string()))?),
+    };
+    let start_index = integer("startIndex", get("startIndex").as_deref())?.unwrap_or(1).max(1) as usize;
+    let count = integer("count", get("count").as_deref())?.map_or(DEFAULT_COUNT, |c| c.clamp(0, MAX_RESULTS as i64) as usize);
+    let sort_by = match get("sortBy") {
+        None => None,
+        Some(s) if s.trim().is_empty() => None,
+        Some(s) => {
+            let path: PatchPath = s
+                .parse()
+                .map_err(|e| ScimError::bad_request(ScimType::InvalidValue, format!("sortBy: {e}")))?;
+            Some(path.attr)
+        }
+    };
+    let sort_order = match get("sortOrder").map(|s| s.to_ascii_lowercase()).as_deref() {
+        None | Some("") | Some("ascending") => SortOrder::Ascending,
+        Some("descending") => SortOrder::Descending,
+        Some(_) => return Err(ScimError::bad_request(ScimType::InvalidValue, "sortOrder must be ascending or descending")),
+    };
+    let projection = Projection::parse(get("attributes").as_deref(), get("excludedAttributes").as_deref())?;
+    Ok(ListParams { filter, start_index, count, sort_by, sort_order, projection })
+}
+
+impl ListParams {
+    /// From the query string of `GET /Users`.
+    pub fn from_query(request: &Request) -> Result<Self, ScimError> {
+        build(|name| request.query.get(name).map(str::to_owned))
+    }
+
+    /// From the SearchRequest body of `POST /Users/.search`.
+    pub fn from_search(request: &Request) -> Result<Self, ScimError> {
+        let body: Value = serde_json::from_slice(&request.body)
+            .map_err(|e| ScimError::bad_request(ScimType::InvalidSyntax, format!("body is not valid JSON: {e}")))?;
+        let Some(object) = body.as_object() else {
+            return Err(ScimError::bad_request(ScimType::InvalidSyntax, "a SearchRequest must be a JSON object"));
+        };
+        let find = |name: &str| object.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone());
+        build(|name| match find(name)? {
+            Value::String(s) => Some(s),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Array(items) => Some(items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(",")),
+            _ => None,
+        })
+    }
+}
+
+/// A ListResponse for one page.
+pub fn list_response(total: usize, start_index: usize, resources: Vec<Value>) -> Value {
+    let mut body = Map::new();
+    body.insert("schemas".into(), json!([LIST_RESPONSE]));
+    body.insert("totalResults".into(), json!(total));
+    body.insert("startIndex".into(), json!(start_index));
+    body.insert("itemsPerPage".into(), json!(resources.len()));
+    body.insert("Resources".into(), Value::Array(resources));
+    Value::Object(body)
+}

@@ -1,0 +1,30 @@
+//! The SCIM 2.0 service provider (RFC 7643/7644) served at each connection's base URL.
+//!
+//! # Layout
+//! - `router`: authentication and routing of `/scim/v2/{connection}/...`.
+//! - `handlers`: the resource endpoints (create, get, list/search, replace, patch, delete).
+//! - `resource_type`: the resource types served and what differs between them.
+//! - `schema`: attribute definitions of the core and extension schemas.
+//! - `normalize`: client JSON to stored body (canonical names, types, read-only dropped).
+//! - `patch`: PATCH operations. `filter`: the filter and path grammar and its evaluation.
+//! - `list`, `sort`, `projection`: list parameters, ordering, attribute selection.
+//! - `render`, `preconditions`: resource output with `meta` and ETags; `If-Match`.
+//! - `discovery`: `/ServiceProviderConfig`, `/ResourceTypes`, `/Schemas`.
+//! - `error`: [`error::ScimError`], the RFC 7644 §3.12 error response.
+
+pub mod discovery;
+pub mod error;
+pub mod filter;
+pub mod handlers;
+pub mod list;
+pub mod normalize;
+pub mod patch;
+pub mod preconditions;
+pub mod projection;
+pub mod render;
+pub mod resource_type;
+pub mod router;
+pub mod schema;
+pub mod sort;
+
+pub use router::handle;

@@ -1,0 +1,40 @@
+//! The resource types this server offers, and what differs between them.
+
+use serde_json::{Map, Value};
+
+use super::schema::{ResourceSchema, USER_SCHEMA};
+use crate::storage::keys::Kind;
+use crate::storage::resources::UniqueValue;
+
+/// One SCIM resource type (`User`, ...).
+pub struct ResourceType {
+    /// The resource type name, as in `meta.resourceType`.
+    pub name: &'static str,
+    /// The endpoint below the connection's base URL, e.g. `/Users`.
+    pub endpoint: &'static str,
+    /// Its schema.
+    pub schema: &'static ResourceSchema,
+    /// How it is keyed in storage.
+    pub kind: Kind,
+    /// The unique values a body holds (attribute name, normalised value).
+    pub unique: fn(&Map<String, Value>) -> Vec<UniqueValue>,
+    /// The attribute whose `eq` filter is answered from the unique index.
+    pub indexed: Option<&'static str>,
+}
+
+fn user_unique(body: &Map<String, Value>) -> Vec<UniqueValue> {
+    body.get("userName")
+        .and_then(Value::as_str)
+        .map(|u| vec![("userName".to_owned(), u.to_lowercase())])
+        .unwrap_or_default()
+}
+
+/// The `User` resource type.
+pub static USER: ResourceType = ResourceType {
+    name: "User",
+    endpoint: "/Users",
+    schema: &USER_SCHEMA,
+    kind: Kind::User,
+    unique: user_unique,
+    indexed: Some("userName"),
+};

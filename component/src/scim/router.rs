@@ -1,0 +1,83 @@
+//! Routing of `/scim/v2/{connection-id}/...`: authentication, then the endpoint.
+
+use super::discovery;
+use super::error::ScimError;
+use super::handlers::Endpoint;
+use super::list::ListParams;
+use super::resource_type::ResourceType;
+use crate::app::App;
+use crate::connection::{authenticate, scim_url};
+use crate::http::{Request, Response, percent_decode};
+use crate::ids;
+
+/// The path prefix of every connection's SCIM base URL.
+pub const PREFIX: &str = "/scim/v2/";
+
+/// Handles a request whose path starts with [`PREFIX`]. `origin` is the public origin.
+pub fn handle(app: &App<'_>, request: &Request, origin: Option<&str>) -> Response {
+    route(app, request, origin).unwrap_or_else(|e| e.to_response())
+}
+
+fn route(app: &App<'_>, request: &Request, origin: Option<&str>) -> Result<Response, ScimError> {
+    let rest = request.path.strip_prefix(PREFIX).unwrap_or_default();
+    let segments: Vec<String> = rest.split('/').filter(|s| !s.is_empty()).map(percent_decode).collect();
+    let Some((connection_id, segments)) = segments.split_first() else {
+        return Err(ScimError::not_found("the SCIM base URL is /scim/v2/{connection id}"));
+    };
+    let base = scim_url(origin, connection_id);
+    let method = request.method.as_str();
+    let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+
+    // Discovery is the same for every connection and needs no credentials (RFC 7644 §4).
+    if ids::is_connection_id(connection_id) && method == "GET" {
+        let found = match segments.as_slice() {
+            ["ServiceProviderConfig"] => Some(Some(discovery::service_provider_config(&base))),
+            ["ResourceTypes"] => Some(discovery::resource_types(&base, None)),
+            ["ResourceTypes", name] => Some(discovery::resource_types(&base, Some(name))),
+            ["Schemas"] => Some(discovery::schemas(&base, None)),
+            ["Schemas", id] => Some(discovery::schemas(&base, Some(id))),
+            _ => None,
+        };
+        if let Some(found) = found {
+            return found
+                .map(|body| Response::scim(200, &body))
+                .ok_or_else(|| ScimError::not_found("no such resource type or schema"));
+        }
+    }
+
+    let token = request.bearer_token().ok_or_else(ScimError::unauthorized)?;
+    let connection = authenticate(app, connection_id, token)?.ok_or_else(ScimError::unauthorized)?;
+
+    let (kind, rest) = match segments.split_first() {
+        Some((endpoint, rest)) => match super::discovery::RESOURCE_TYPES
+            .iter()
+            .find(|k| k.endpoint[1..].eq_ignore_ascii_case(endpoint))
+        {
+            Some(kind) => (*kind, rest),
+            None => return Err(ScimError::not_found(format!("no endpoint /{endpoint}"))),
+        },
+        None => return Err(ScimError::not_found("no endpoint at the base URL; see /ServiceProviderConfig")),
+    };
+    let endpoint = Endpoint { app, connection: &connection, base: &base, kind };
+    dispatch(&endpoint, kind, request, method, rest)
+}
+
+fn dispatch(
+    endpoint: &Endpoint<'_>,
+    kind: &ResourceType,
+    request: &Request,
+    method: &str,
+    rest: &[&str],
+) -> Result<Response, ScimError> {
+    match (rest, method) {
+        ([], "GET") => endpoint.list(&ListParams::from_query(request)?),
+        ([], "POST") => endpoint.create(request),
+        ([".search"], "POST") => endpoint.list(&ListParams::from_search(request)?),
+        ([id], "GET") => endpoint.get(request, id),
+        ([id], "PUT") => endpoint.replace(request, id),
+        ([id], "PATCH") => endpoint.patch(request, id),
+        ([id], "DELETE") => endpoint.delete(request, id),
+        ([] | [_], _) => Err(ScimError::method_not_allowed(method)),
+        _ => Err(ScimError::not_found(format!("no such {} endpoint", kind.name))),
+    }
+}

@@ -1,0 +1,94 @@
+//! Every key the product writes, in one place. Keys stay under Spin's 256-byte limit: user
+//! supplied values (names, userNames) appear only as SHA-256 hashes.
+
+use sha2::{Digest, Sha256};
+
+use crate::token::hex;
+
+/// The kind of a SCIM resource, as it appears in keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// `User` resources.
+    User,
+    /// `Group` resources.
+    Group,
+}
+
+impl Kind {
+    fn tag(self) -> &'static str {
+        match self {
+            Kind::User => "u",
+            Kind::Group => "g",
+        }
+    }
+}
+
+/// Hex SHA-256 of a value, for index keys.
+pub fn digest(value: &str) -> String {
+    hex(&Sha256::digest(value.as_bytes()))
+}
+
+/// A connection's record.
+pub fn connection(id: &str) -> String {
+    format!("conn/{id}")
+}
+
+/// The uniqueness claim on a connection name (case-insensitive).
+pub fn connection_name(name: &str) -> String {
+    format!("conn-name/{}", digest(&name.to_lowercase()))
+}
+
+/// Prefix of the chunked list of all connections.
+pub const CONNECTION_LIST: &str = "conn-list";
+
+/// Counter for default connection names (`Connection N`).
+pub const CONNECTION_NAME_SEQUENCE: &str = "conn-seq";
+
+/// A resource document.
+pub fn resource(connection: &str, kind: Kind, id: &str) -> String {
+    format!("res/{connection}/{}/{id}", kind.tag())
+}
+
+/// Prefix of the chunked list of a connection's resources of one kind.
+pub fn resource_list(connection: &str, kind: Kind) -> String {
+    format!("res-list/{connection}/{}", kind.tag())
+}
+
+/// The uniqueness claim of an attribute value among a connection's resources of one kind.
+/// `normalized` is the value as compared (lower-cased for case-insensitive attributes).
+pub fn resource_unique(connection: &str, kind: Kind, attribute: &str, normalized: &str) -> String {
+    format!("res-uniq/{connection}/{}/{attribute}/{}", kind.tag(), digest(normalized))
+}
+
+/// A connection's resource counts.
+pub fn stats(connection: &str) -> String {
+    format!("stats/{connection}")
+}
+
+/// Chunk `n` (1-based) of the chunked list at `prefix`.
+pub fn chunk(prefix: &str, n: u32) -> String {
+    format!("{prefix}/{n}")
+}
+
+/// The number of chunks of the chunked list at `prefix`.
+pub fn chunk_count(prefix: &str) -> String {
+    format!("{prefix}/n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_stay_short_whatever_the_input() {
+        let long = "x".repeat(10_000);
+        let cid = "a".repeat(26);
+        assert!(resource_unique(&cid, Kind::User, "userName", &long).len() <= 256);
+        assert!(connection_name(&long).len() <= 256);
+    }
+
+    #[test]
+    fn connection_names_collide_case_insensitively() {
+        assert_eq!(connection_name("Acme - Okta"), connection_name("ACME - okta"));
+    }
+}

@@ -1,0 +1,291 @@
+//! SCIM resource documents (users, groups) of one connection, with their uniqueness claims,
+//! listing order and counts.
+//!
+//! A record lists the unique values it holds (`unique`: attribute and normalised value); the
+//! claim on each is what makes the value taken. Create: list append, record `Pending`, claims
+//! (the commit point), record `Live`, count +1. Replace: claim new values, CAS the record,
+//! release dropped values. Delete: mark `Deleted` with CAS (invisible from then on), release
+//! claims, leave the list, delete the record, count −1. A crash between any two writes leaves
+//! something every reader handles: see `docs/storage.md`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::chunked_list::ChunkedList;
+use super::connections::RecordState;
+use super::keys::{self, Kind};
+use super::unique::{self, Claimed, Holder};
+use super::{StorageError, decode, encode, read_json, stats};
+use crate::store::{KvStore, StoreError, SwapError};
+
+/// One unique value a record holds: the attribute and its normalised value.
+pub type UniqueValue = (String, String);
+
+/// A stored SCIM resource.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResourceRecord {
+    /// The resource id.
+    pub id: String,
+    /// Life-cycle state.
+    pub state: RecordState,
+    /// The chunk of the connection's resource list holding the id.
+    pub chunk: u32,
+    /// Incremented on every change; the ETag.
+    pub version: u64,
+    /// Creation time (ms since the epoch).
+    pub created: i64,
+    /// Last change (ms since the epoch).
+    pub last_modified: i64,
+    /// The unique values this record holds.
+    pub unique: Vec<UniqueValue>,
+    /// The resource's attributes as stored (no `id`, no `meta`: those are rendered).
+    pub body: Value,
+}
+
+/// Why a resource write did not apply.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WriteError<E> {
+    /// No visible resource has that id.
+    NotFound,
+    /// Another resource holds this unique value (attribute name given).
+    Conflict(String),
+    /// The caller's function refused the change.
+    Rejected(E),
+    /// Storage failed.
+    Storage(StorageError),
+}
+
+impl<E> From<StorageError> for WriteError<E> {
+    fn from(e: StorageError) -> Self {
+        WriteError::Storage(e)
+    }
+}
+
+impl<E> From<StoreError> for WriteError<E> {
+    fn from(e: StoreError) -> Self {
+        WriteError::Storage(e.into())
+    }
+}
+
+/// The resources of one kind in one connection.
+pub struct Resources<'a> {
+    store: &'a dyn KvStore,
+    connection: &'a str,
+    kind: Kind,
+}
+
+impl<'a> Resources<'a> {
+    /// The `kind` resources of `connection`.
+    pub fn new(store: &'a dyn KvStore, connection: &'a str, kind: Kind) -> Self {
+        Resources { store, connection, kind }
+    }
+
+    fn key(&self, id: &str) -> String {
+        keys::resource(self.connection, self.kind, id)
+    }
+
+    fn claim_key(&self, (attribute, value): &UniqueValue) -> String {
+        keys::resource_unique(self.connection, self.kind, attribute, value)
+    }
+
+    fn list(&self) -> ChunkedList<'a> {
+        ChunkedList::new(self.store, keys::resource_list(self.connection, self.kind))
+    }
+
+    fn count_delta(&self, delta: i64) -> Result<(), StorageError> {
+        match self.kind {
+            Kind::User => stats::add(self.store, self.connection, delta, 0),
+            Kind::Group => stats::add(self.store, self.connection, 0, delta),
+        }
+    }
+
+    /// What record `holder` says about a claim on `value`.
+    fn holder(&self, holder: &str, value: &UniqueValue) -> Result<Holder, StorageError> {
+        Ok(match read_json::<ResourceRecord>(self.store, &self.key(holder))? {
+            None => Holder::Gone,
+            Some(r) if r.state == RecordState::Deleted => Holder::Gone,
+            Some(r) if r.unique.contains(value) => Holder::Holds,
+            Some(_) => Holder::Mismatch,
+        })
+    }
+
+    fn visible(&self, record: &ResourceRecord) -> Result<bool, StorageError> {
+        Ok(match record.state {
+            RecordState::Live => true,
+            RecordState::Deleted => false,
+            RecordState::Pending => match record.unique.first() {
+                None => false,
+                Some(value) => unique::holder(self.store, &self.claim_key(value))?
+                    .is_some_and(|c| c.id.as_deref() == Some(record.id.as_str())),
+            },
+        })
+    }
+
+    /// Claims every value of `values` for `id`; on a conflict releases what it claimed and
+    /// returns the attribute in conflict.
+    fn claim_all(&self, id: &str, values: &[UniqueValue], now: i64) -> Result<Option<String>, StorageError> {
+        for (i, value) in values.iter().enumerate() {
+            let won = unique::claim(self.store, &self.claim_key(value), id, now, |h| self.holder(h, value))?;
+            if let Claimed::TakenBy(_) = won {
+                for claimed in &values[..i] {
+                    unique::release(self.store, &self.claim_key(claimed), id, now)?;
+                }
+                return Ok(Some(value.0.clone()));
+            }
+        }
+        Ok(None)
+    }
+
+    fn release_all(&self, id: &str, values: &[UniqueValue], now: i64) -> Result<(), StorageError> {
+        for value in values {
+            unique::release(self.store, &self.claim_key(value), id, now)?;
+        }
+        Ok(())
+    }
+
+    /// Stores a new resource. `record.id`, `unique`, `body` and times must be set; `chunk`,
+    /// `state` and `version` are set here.
+    pub fn create(&self, mut record: ResourceRecord, now: i64) -> Result<ResourceRecord, WriteError<()>> {
+        let key = self.key(&record.id);
+        record.chunk = self.list().append(&record.id)?;
+        record.version = 1;
+        record.state = if record.unique.is_empty() { RecordState::Live } else { RecordState::Pending };
+        self.store.set(&key, &encode(&record))?;
+        if let Some(attribute) = self.claim_all(&record.id, &record.unique, now)? {
+            self.list().remove(record.chunk, &record.id)?;
+            self.store.delete(&key)?;
+            return Err(WriteError::Conflict(attribute));
+        }
+        if record.state == RecordState::Pending {
+            record.state = RecordState::Live;
+            self.store.set(&key, &encode(&record))?;
+        }
+        self.count_delta(1)?;
+        Ok(record)
+    }
+
+    /// The visible resource `id`, if any.
+    pub fn get(&self, id: &str) -> Result<Option<ResourceRecord>, StorageError> {
+        match read_json::<ResourceRecord>(self.store, &self.key(id))? {
+            Some(record) if self.visible(&record)? => Ok(Some(record)),
+            _ => Ok(None),
+        }
+    }
+
+    /// The visible resource holding unique `value`, if any: two store calls.
+    pub fn find_unique(&self, value: &UniqueValue) -> Result<Option<ResourceRecord>, StorageError> {
+        let Some(claim) = unique::holder(self.store, &self.claim_key(value))? else { return Ok(None) };
+        let Some(id) = claim.id else { return Ok(None) };
+        Ok(self.get(&id)?.filter(|r| r.unique.contains(value)))
+    }
+
+    /// Every listed id in listing order (may include ids of records not visible).
+    pub fn ids(&self) -> Result<Vec<String>, StorageError> {
+        Ok(self.list().all()?.into_iter().map(|(_, id)| id).collect())
+    }
+
+    /// The visible records among `ids`, in the same order, with one store call (plus one per
+    /// pending record).
+    pub fn get_many(&self, ids: &[String]) -> Result<Vec<ResourceRecord>, StorageError> {
+        let record_keys: Vec<String> = ids.iter().map(|id| self.key(id)).collect();
+        let mut out = Vec::with_capacity(ids.len());
+        for (key, value) in record_keys.iter().zip(self.store.get_many(&record_keys)?) {
+            let Some(bytes) = value else { continue };
+            let record: ResourceRecord = decode(key, &bytes)?;
+            if self.visible(&record)? {
+                out.push(record);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Replaces resource `id` with what `apply` makes of it, claiming new unique values and
+    /// releasing dropped ones. `apply` may run more than once (on a concurrent change) and
+    /// must be free of side effects. The version is incremented here.
+    pub fn replace<E>(
+        &self,
+        id: &str,
+        now: i64,
+        mut apply: impl FnMut(&ResourceRecord) -> Result<ResourceRecord, E>,
+    ) -> Result<ResourceRecord, WriteError<E>> {
+        let key = self.key(id);
+        let mut handle = self.store.cas(&key)?;
+        for _ in 0..256 {
+            let Some(bytes) = handle.current()? else { return Err(WriteError::NotFound) };
+            let old: ResourceRecord = decode(&key, &bytes)?;
+            if !self.visible(&old)? {
+                return Err(WriteError::NotFound);
+            }
+            let mut new = apply(&old).map_err(WriteError::Rejected)?;
+            new.id = old.id.clone();
+            new.chunk = old.chunk;
+            new.created = old.created;
+            new.state = RecordState::Live;
+            new.version = old.version + 1;
+            let added: Vec<UniqueValue> = new.unique.iter().filter(|v| !old.unique.contains(v)).cloned().collect();
+            let dropped: Vec<UniqueValue> = old.unique.iter().filter(|v| !new.unique.contains(v)).cloned().collect();
+            if let Some(attribute) = self.claim_all(id, &added, now)? {
+                return Err(WriteError::Conflict(attribute));
+            }
+            match handle.swap(encode(&new)) {
+                Ok(()) => {
+                    self.release_all(id, &dropped, now)?;
+                    return Ok(new);
+                }
+                Err(SwapError::Conflict(fresh)) => {
+                    self.release_all(id, &added, now)?;
+                    handle = fresh;
+                }
+                Err(SwapError::Store(e)) => {
+                    self.release_all(id, &added, now)?;
+                    return Err(e.into());
+                }
+            }
+        }
+        Err(StorageError::Store(StoreError("too much contention on one resource".into())).into())
+    }
+
+    /// Deletes resource `id` if `allow` accepts its current record (e.g. an `If-Match`).
+    pub fn delete<E>(
+        &self,
+        id: &str,
+        now: i64,
+        allow: impl Fn(&ResourceRecord) -> Result<(), E>,
+    ) -> Result<(), WriteError<E>> {
+        let key = self.key(id);
+        let record = crate::store::update(self.store, &key, |current| {
+            let Some(bytes) = current else { return Err(WriteError::NotFound) };
+            let mut record: ResourceRecord = decode(&key, bytes)?;
+            if !self.visible(&record)? {
+                return Err(WriteError::NotFound);
+            }
+            allow(&record).map_err(WriteError::Rejected)?;
+            record.state = RecordState::Deleted;
+            Ok(crate::store::Update::Write(encode(&record), record))
+        })?;
+        self.release_all(id, &record.unique, now)?;
+        self.list().remove(record.chunk, id)?;
+        self.store.delete(&key)?;
+        self.count_delta(-1)?;
+        Ok(())
+    }
+
+    /// Deletes every resource of this kind in the connection, claims and list included
+    /// (used when the connection itself is deleted, after it became invisible).
+    pub fn purge(&self) -> Result<(), StorageError> {
+        let ids = self.ids()?;
+        for batch in ids.chunks(256) {
+            let record_keys: Vec<String> = batch.iter().map(|id| self.key(id)).collect();
+            let mut doomed = record_keys.clone();
+            for (key, value) in record_keys.iter().zip(self.store.get_many(&record_keys)?) {
+                if let Some(bytes) = value {
+                    let record: ResourceRecord = decode(key, &bytes)?;
+                    doomed.extend(record.unique.iter().map(|v| self.claim_key(v)));
+                }
+            }
+            self.store.delete_many(&doomed)?;
+        }
+        self.store.delete_many(&self.list().storage_keys()?)?;
+        Ok(())
+    }
+}
