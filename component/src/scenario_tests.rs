@@ -173,7 +173,7 @@ fn discovery_needs_no_token_and_describes_the_server() {
     assert_eq!(spc.status, 200);
     assert_eq!(spc.body_json()["patch"]["supported"], true);
     let schemas = h.send("GET", &format!("/scim/v2/{}/Schemas", c.id), &[], None).body_json();
-    assert_eq!(schemas["totalResults"], 2);
+    assert_eq!(schemas["totalResults"], 3);
     let rt = h.send("GET", &format!("/scim/v2/{}/ResourceTypes/User", c.id), &[], None).body_json();
     assert_eq!(rt["endpoint"], "/Users");
 }
@@ -211,4 +211,98 @@ fn malformed_bodies_get_scim_errors() {
     let r = h.scim(&c, "POST", "/Users", Some(json!({"schemas": [USER]})));
     assert_eq!(r.status, 400);
     assert_eq!(r.body_json()["scimType"], "invalidValue");
+}
+
+const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
+const PATCH: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+
+fn ids_of(list: &Value) -> Vec<String> {
+    let mut ids: Vec<String> =
+        list.as_array().map(|a| a.iter().filter_map(|m| m["value"].as_str().map(str::to_owned)).collect()).unwrap_or_default();
+    ids.sort();
+    ids
+}
+
+#[test]
+fn groups_with_members_and_user_groups_attribute() {
+    let h = Harness::new();
+    let c = h.connection("A");
+    let u1 = h.scim(&c, "POST", "/Users", Some(user("u1"))).body_json()["id"].as_str().expect("id").to_owned();
+    let u2 = h.scim(&c, "POST", "/Users", Some(user("u2"))).body_json()["id"].as_str().expect("id").to_owned();
+    let created = h.scim(&c, "POST", "/Groups", Some(json!({"schemas": [GROUP], "displayName": "Eng", "members": [{"value": u1}]})));
+    assert_eq!(created.status, 201);
+    let group = created.body_json();
+    let gid = group["id"].as_str().expect("id").to_owned();
+    assert_eq!(ids_of(&group["members"]), vec![u1.clone()]);
+
+    // Okta: remove by filter plus add in one request.
+    let patched = h.scim(&c, "PATCH", &format!("/Groups/{gid}"), Some(json!({"schemas": [PATCH], "Operations": [
+        {"op": "remove", "path": format!("members[value eq \"{u1}\"]")},
+        {"op": "add", "path": "members", "value": [{"value": u2}]}
+    ]})));
+    assert_eq!(patched.status, 200);
+    assert_eq!(ids_of(&patched.body_json()["members"]), vec![u2.clone()]);
+    assert_ne!(patched.body_json()["meta"]["version"], group["meta"]["version"]);
+
+    let user2 = h.scim(&c, "GET", &format!("/Users/{u2}"), None).body_json();
+    assert_eq!(user2["groups"][0]["value"], gid.as_str());
+    assert_eq!(user2["groups"][0]["display"], "Eng");
+    assert!(h.scim(&c, "GET", &format!("/Users/{u1}"), None).body_json().get("groups").is_none());
+
+    // Entra: Remove with a value list; rename with no path carrying the read-only id.
+    let r = h.scim(&c, "PATCH", &format!("/Groups/{gid}"), Some(json!({"schemas": [PATCH], "Operations": [
+        {"op": "Remove", "path": "members", "value": [{"value": u2}]},
+        {"op": "Replace", "value": {"id": gid, "displayName": "Engineering"}}
+    ]})));
+    assert_eq!(r.status, 200);
+    let body = r.body_json();
+    assert!(body.get("members").is_none());
+    assert_eq!(body["displayName"], "Engineering");
+
+    let listed = h.scim(&c, "GET", "/Groups?excludedAttributes=members&filter=displayName%20eq%20%22engineering%22", None).body_json();
+    assert_eq!(listed["totalResults"], 1);
+
+    // Unknown members are refused and nothing changes.
+    let bad = h.scim(&c, "PATCH", &format!("/Groups/{gid}"), Some(json!({"schemas": [PATCH], "Operations": [
+        {"op": "add", "path": "members", "value": [{"value": u1}, {"value": "00000000-0000-4000-8000-000000000000"}]}
+    ]})));
+    assert_eq!(bad.status, 400);
+    assert!(h.scim(&c, "GET", &format!("/Groups/{gid}"), None).body_json().get("members").is_none());
+}
+
+#[test]
+fn deleting_a_user_removes_it_from_groups() {
+    let h = Harness::new();
+    let c = h.connection("A");
+    let u = h.scim(&c, "POST", "/Users", Some(user("gone"))).body_json()["id"].as_str().expect("id").to_owned();
+    let g = h.scim(&c, "POST", "/Groups", Some(json!({"schemas": [GROUP], "displayName": "G", "members": [{"value": u}]})))
+        .body_json()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    assert_eq!(h.scim(&c, "DELETE", &format!("/Users/{u}"), None).status, 204);
+    assert!(h.scim(&c, "GET", &format!("/Groups/{g}"), None).body_json().get("members").is_none());
+    let counts = h.admin("GET", &format!("/connections/{}", c.id), None).body_json();
+    assert_eq!((counts["userCount"].clone(), counts["groupCount"].clone()), (json!(0), json!(1)));
+}
+
+#[test]
+fn put_group_replaces_members_and_many_members_patch_keeps_the_rest() {
+    let h = Harness::new();
+    let c = h.connection("A");
+    let users: Vec<String> = (0..30)
+        .map(|i| h.scim(&c, "POST", "/Users", Some(user(&format!("m{i}")))).body_json()["id"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    let first: Vec<Value> = users[..20].iter().map(|u| json!({"value": u})).collect();
+    let g = h.scim(&c, "POST", "/Groups", Some(json!({"schemas": [GROUP], "displayName": "Big", "members": first})))
+        .body_json()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let more: Vec<Value> = users[20..].iter().map(|u| json!({"value": u})).collect();
+    h.scim(&c, "PATCH", &format!("/Groups/{g}"), Some(json!({"schemas": [PATCH], "Operations": [{"op": "add", "path": "members", "value": more}]})));
+    assert_eq!(ids_of(&h.scim(&c, "GET", &format!("/Groups/{g}"), None).body_json()["members"]).len(), 30);
+    let put = h.scim(&c, "PUT", &format!("/Groups/{g}"), Some(json!({"schemas": [GROUP], "displayName": "Big", "members": [{"value": users[0]}]})));
+    assert_eq!(put.status, 200);
+    assert_eq!(ids_of(&put.body_json()["members"]), vec![users[0].clone()]);
 }

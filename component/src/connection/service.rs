@@ -104,8 +104,14 @@ pub fn delete(app: &App<'_>, id: &str) -> Result<(), ConnectionError> {
         return Err(ConnectionError::NotFound);
     }
     connections::mark_deleted(app.store, id, app.now())?;
-    Resources::new(app.store, id, Kind::User).purge()?;
-    Resources::new(app.store, id, Kind::Group).purge()?;
+    let users = Resources::new(app.store, id, Kind::User);
+    let groups = Resources::new(app.store, id, Kind::Group);
+    let group_ids = groups.ids()?;
+    let mut member_ids = users.ids()?;
+    member_ids.extend(group_ids.iter().cloned());
+    crate::storage::members::purge_connection(app.store, id, &group_ids, &member_ids)?;
+    users.purge()?;
+    groups.purge()?;
     app.store.delete(&keys::stats(id)).map_err(StorageError::from)?;
     connections::forget(app.store, id)?;
     Ok(())

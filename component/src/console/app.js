@@ -109,6 +109,22 @@
   // API client
   // ---------------------------------------------------------------------------------------------
 
+  /** Server messages are lower-case fragments ("name must not be empty"): show them as sentences. */
+  function sentence(text) {
+    const t = String(text).trim();
+    if (!t) return t;
+    const s = t.charAt(0).toUpperCase() + t.slice(1);
+    return /[.!?…]$/.test(s) ? s : `${s}.`;
+  }
+
+  /** The message for a failed rename: friendlier wording for a taken name. */
+  function renameErrorMessage(err, name) {
+    if (err instanceof ApiError && err.code === "name_taken") {
+      return `Another connection is already named “${name}”. Choose a different name.`;
+    }
+    return err.message;
+  }
+
   class ApiError extends Error {
     constructor(status, code, message) {
       super(message);
@@ -154,7 +170,7 @@
       const err = new ApiError(
         res.status,
         typeof e.code === "string" ? e.code : `http_${res.status}`,
-        typeof e.message === "string" && e.message ? e.message : `The server answered ${res.status} ${res.statusText}.`.replace(" .", "."),
+        typeof e.message === "string" && e.message ? sentence(e.message) : sentence(`The server answered ${res.status} ${res.statusText}`),
       );
       if (res.status === 401 && redirectOn401) sessionExpired();
       throw err;
@@ -646,7 +662,7 @@
       const conn = view.connection ? connectionById(view.connection) : null;
       parts.push(
         h("h2", {}, "No matching users"),
-        h("p", {}, `No user${conn ? ` from ${conn.name}` : ""} matches “${view.search}”. Check the spelling, or search by user name, display name or email.`),
+        h("p", {}, `No user${conn ? ` from ${conn.name}` : ""} matches “${view.search}”. Check the spelling, or search by user name, display name, email or external ID.`),
         h("div", { className: "empty-actions" },
           h("button", { type: "button", className: "btn btn-secondary", testid: "empty-clear-search", on: { click: () => { ui.userSearch.value = ""; navigate({ search: "", page: 1 }); ui.userSearch.focus(); } } }, "Clear search")),
       );
@@ -825,7 +841,7 @@
           loadConnections();
           return;
         }
-        error.textContent = err.message;
+        error.textContent = renameErrorMessage(err, name);
         input.readOnly = false;
         input.setAttribute("aria-invalid", "true");
         setBusy(save, false);
@@ -963,7 +979,7 @@
     } catch (err) {
       if (isHandled(err)) return;
       setBusy(ui.tokenSave, false);
-      ui.tokenNameError.textContent = err.message;
+      ui.tokenNameError.textContent = renameErrorMessage(err, name);
       ui.tokenName.setAttribute("aria-invalid", "true");
       ui.tokenName.focus();
       ui.tokenName.select();
@@ -1091,6 +1107,15 @@
     grabElements();
     ui.usersTitle = document.getElementById("users-title");
     if (ui.usersTitle) ui.usersTitle.tabIndex = -1;
+
+    // The skip link must not touch the hash, which holds the End Users view.
+    const skip = document.querySelector(".skip-link");
+    if (skip) {
+      skip.addEventListener("click", (e) => {
+        e.preventDefault();
+        (ui.usersView.hidden ? ui.signinToken : ui.usersTitle).focus();
+      });
+    }
 
     ui.signinForm.addEventListener("submit", onSignIn);
     ui.signOut.addEventListener("click", signOut);

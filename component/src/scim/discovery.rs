@@ -5,11 +5,14 @@ use serde_json::{Value, json};
 
 use super::list::{MAX_RESULTS, list_response};
 use super::patch::MAX_OPERATIONS;
-use super::resource_type::{ResourceType, USER};
-use super::schema::{Attribute, Mutability, Returned, Type, Uniqueness, ENTERPRISE_USER, ENTERPRISE_USER_ATTRIBUTES, USER as USER_URN, USER_ATTRIBUTES};
+use super::resource_type::{GROUP, ResourceType, USER};
+use super::schema::{
+    Attribute, ENTERPRISE_USER, ENTERPRISE_USER_ATTRIBUTES, GROUP as GROUP_URN, GROUP_ATTRIBUTES, Mutability, Returned, Type,
+    USER as USER_URN, USER_ATTRIBUTES, Uniqueness,
+};
 
 /// The resource types served.
-pub static RESOURCE_TYPES: &[&ResourceType] = &[&USER];
+pub static RESOURCE_TYPES: &[&ResourceType] = &[&USER, &GROUP];
 
 const SPC: &str = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig";
 const RESOURCE_TYPE: &str = "urn:ietf:params:scim:schemas:core:2.0:ResourceType";
@@ -130,6 +133,7 @@ fn schema(id: &str, name: &str, description: &str, attributes: &[Attribute], bas
 fn all_schemas(base: &str) -> Vec<Value> {
     vec![
         schema(USER_URN, "User", "User Account", USER_ATTRIBUTES, base),
+        schema(GROUP_URN, "Group", "Group", GROUP_ATTRIBUTES, base),
         schema(ENTERPRISE_USER, "EnterpriseUser", "Enterprise User", ENTERPRISE_USER_ATTRIBUTES, base),
     ]
 }

@@ -6,18 +6,20 @@ use serde_json::Value;
 use super::error::{ScimError, ScimType};
 use super::filter::{CompValue, Filter};
 use super::list::{ListParams, list_response};
+use super::membership::{self, MemberChange, Prepared};
 use super::normalize::normalize;
 use super::patch;
 use super::preconditions::{if_match_holds, if_none_match_hits};
 use super::projection::Projection;
 use super::render::{etag, location, render};
-use super::resource_type::ResourceType;
+use super::resource_type::{Computed, ResourceType};
 use super::sort::sort;
 use crate::app::App;
 use crate::http::Response;
 use crate::http::Request;
 use crate::ids;
 use crate::storage::connections::{ConnectionRecord, RecordState};
+use crate::storage::members::{self, Members};
 use crate::storage::resources::{ResourceRecord, Resources, WriteError};
 
 /// The resources of one type in one authenticated connection.
@@ -59,11 +61,48 @@ impl Endpoint<'_> {
         Resources::new(self.app.store, &self.connection.id, self.kind.kind)
     }
 
-    fn respond(&self, status: u16, record: &ResourceRecord, projection: &Projection) -> Response {
-        let resource = projection.apply(self.kind.schema, render(self.kind, record, self.base));
-        Response::scim(status, &resource)
+    /// Renders records and adds the computed attribute when the projection may show it.
+    fn render_all(&self, records: &[ResourceRecord], projection: &Projection) -> Result<Vec<Value>, ScimError> {
+        let mut out: Vec<Value> = records.iter().map(|r| render(self.kind, r, self.base)).collect();
+        let computed = self.kind.computed;
+        if projection.may_include(computed.attribute()) {
+            match computed {
+                Computed::Groups => membership::add_groups(self.app, &self.connection.id, self.base, &mut out)?,
+                Computed::Members => {
+                    for resource in &mut out {
+                        let id = resource["id"].as_str().unwrap_or_default().to_owned();
+                        let value = membership::members_value(self.app, &self.connection.id, self.base, &id)?;
+                        if let (Some(object), false) = (resource.as_object_mut(), value.is_empty()) {
+                            object.insert("members".into(), Value::Array(value));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn respond(&self, status: u16, record: &ResourceRecord, projection: &Projection) -> Result<Response, ScimError> {
+        let rendered = self.render_all(std::slice::from_ref(record), projection)?.pop().unwrap_or_default();
+        let resource = projection.apply(self.kind.schema, rendered);
+        Ok(Response::scim(status, &resource)
             .header("etag", &etag(record))
-            .header("location", &location(self.base, self.kind, &record.id))
+            .header("location", &location(self.base, self.kind, &record.id)))
+    }
+
+    /// Takes the `members` out of a normalised group body (they are stored as memberships).
+    fn take_members(&self, body: &mut serde_json::Map<String, Value>) -> Option<Vec<Value>> {
+        if self.kind.computed != Computed::Members {
+            return None;
+        }
+        Some(match body.remove("members") {
+            Some(Value::Array(items)) => items,
+            _ => Vec::new(),
+        })
+    }
+
+    fn apply_members(&self, group: &str, changes: &[Prepared]) -> Result<(), ScimError> {
+        Ok(membership::apply(self.app, &self.connection.id, group, changes)?)
     }
 
     fn projection(request: &Request) -> Result<Projection, ScimError> {
@@ -78,7 +117,11 @@ impl Endpoint<'_> {
     /// `POST /{endpoint}`.
     pub fn create(&self, request: &Request) -> Result<Response, ScimError> {
         let projection = Self::projection(request)?;
-        let body = normalize(self.kind.schema, parse_body(request)?)?;
+        let mut body = normalize(self.kind.schema, parse_body(request)?)?;
+        let members = match self.take_members(&mut body) {
+            Some(values) => membership::prepare(self.app, &self.connection.id, vec![MemberChange::Add(values)])?,
+            None => Vec::new(),
+        };
         let now = self.app.now();
         let record = ResourceRecord {
             id: ids::resource_id(self.app.env),
@@ -91,7 +134,8 @@ impl Endpoint<'_> {
             body: Value::Object(body),
         };
         let record = self.resources().create(record, now).map_err(|e| write_error(self.kind, e))?;
-        Ok(self.respond(201, &record, &projection))
+        self.apply_members(&record.id, &members)?;
+        self.respond(201, &record, &projection)
     }
 
     /// `GET /{endpoint}/{id}`.
@@ -101,14 +145,18 @@ impl Endpoint<'_> {
         if if_none_match_hits(request, &etag(&record)) {
             return Ok(Response::empty(304).header("etag", &etag(&record)));
         }
-        Ok(self.respond(200, &record, &projection))
+        self.respond(200, &record, &projection)
     }
 
     /// `PUT /{endpoint}/{id}`.
     pub fn replace(&self, request: &Request, id: &str) -> Result<Response, ScimError> {
         let projection = Self::projection(request)?;
         self.find(id)?;
-        let body = normalize(self.kind.schema, parse_body(request)?)?;
+        let mut body = normalize(self.kind.schema, parse_body(request)?)?;
+        let members = match self.take_members(&mut body) {
+            Some(values) => membership::prepare(self.app, &self.connection.id, vec![MemberChange::ReplaceAll(values)])?,
+            None => Vec::new(),
+        };
         let unique = (self.kind.unique)(&body);
         let now = self.app.now();
         let record = self
@@ -120,7 +168,8 @@ impl Endpoint<'_> {
                 Ok(ResourceRecord { body: Value::Object(body.clone()), unique: unique.clone(), last_modified: now, ..old.clone() })
             })
             .map_err(|e| write_error(self.kind, e))?;
-        Ok(self.respond(200, &record, &projection))
+        self.apply_members(id, &members)?;
+        self.respond(200, &record, &projection)
     }
 
     /// `PATCH /{endpoint}/{id}`.
@@ -128,6 +177,11 @@ impl Endpoint<'_> {
         let projection = Self::projection(request)?;
         self.find(id)?;
         let ops = patch::parse(&parse_body(request)?)?;
+        let (ops, changes) = match self.kind.computed {
+            Computed::Members => membership::split_ops(ops)?,
+            Computed::Groups => (ops, Vec::new()),
+        };
+        let members = membership::prepare(self.app, &self.connection.id, changes)?;
         let now = self.app.now();
         let record = self
             .resources()
@@ -141,7 +195,8 @@ impl Endpoint<'_> {
                 Ok(ResourceRecord { body: Value::Object(body), unique, last_modified: now, ..old.clone() })
             })
             .map_err(|e| write_error(self.kind, e))?;
-        Ok(self.respond(200, &record, &projection))
+        self.apply_members(id, &members)?;
+        self.respond(200, &record, &projection)
     }
 
     /// `DELETE /{endpoint}/{id}`.
@@ -152,6 +207,10 @@ impl Endpoint<'_> {
                 if if_match_holds(request, &etag(record)) { Ok(()) } else { Err(ScimError::precondition_failed()) }
             })
             .map_err(|e| write_error(self.kind, e))?;
+        if self.kind.computed == Computed::Members {
+            Members::new(self.app.store, &self.connection.id, id).purge()?;
+        }
+        members::leave_all(self.app.store, &self.connection.id, id)?;
         Ok(Response::empty(204))
     }
 
@@ -177,7 +236,7 @@ impl Endpoint<'_> {
             });
         let page: Vec<String> = ids.into_iter().skip(params.start_index - 1).take(params.count).collect();
         let records = resources.get_many(&page)?;
-        Ok((total, records.iter().map(|r| render(self.kind, r, self.base)).collect()))
+        Ok((total, self.render_all(&records, &params.projection)?))
     }
 
     /// Candidate records for a filter: from the unique index or by id when the filter is a
@@ -204,17 +263,26 @@ impl Endpoint<'_> {
     }
 
     fn page_matching(&self, filter: Option<&Filter>, params: &ListParams) -> Result<(usize, Vec<Value>), ScimError> {
-        let mut matching: Vec<Value> = self
-            .candidates(filter)?
-            .iter()
-            .map(|r| render(self.kind, r, self.base))
-            .filter(|r| filter.is_none_or(|f| f.matches(r, self.kind.schema)))
-            .collect();
+        let candidates = self.candidates(filter)?;
+        // The filter may name the computed attribute: compute it before filtering then.
+        let rendered = match filter {
+            Some(f) if f.to_string().to_ascii_lowercase().contains(self.kind.computed.attribute()) => {
+                self.render_all(&candidates, &Projection::default())?
+            }
+            _ => candidates.iter().map(|r| render(self.kind, r, self.base)).collect(),
+        };
+        let mut matching: Vec<Value> = rendered.into_iter().filter(|r| filter.is_none_or(|f| f.matches(r, self.kind.schema))).collect();
         if let Some(path) = &params.sort_by {
             sort(&mut matching, path, params.sort_order);
         }
         let total = matching.len();
-        let page = matching.into_iter().skip(params.start_index - 1).take(params.count).collect();
+        let page: Vec<Value> = matching.into_iter().skip(params.start_index - 1).take(params.count).collect();
+        let needs_computed = filter.is_none_or(|f| !f.to_string().to_ascii_lowercase().contains(self.kind.computed.attribute()));
+        if needs_computed && params.projection.may_include(self.kind.computed.attribute()) {
+            let ids: Vec<String> = page.iter().filter_map(|r| r["id"].as_str().map(str::to_owned)).collect();
+            let records = self.resources().get_many(&ids)?;
+            return Ok((total, self.render_all(&records, &params.projection)?));
+        }
         Ok((total, page))
     }
 }

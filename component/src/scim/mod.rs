@@ -17,6 +17,7 @@ pub mod error;
 pub mod filter;
 pub mod handlers;
 pub mod list;
+pub mod membership;
 pub mod normalize;
 pub mod patch;
 pub mod preconditions;

@@ -42,6 +42,16 @@ impl Projection {
         })
     }
 
+    /// Whether the top-level core attribute `name` can appear in the output (to skip
+    /// computing attributes nobody asked for).
+    pub fn may_include(&self, name: &str) -> bool {
+        let names = |p: &&AttrPath| p.name.eq_ignore_ascii_case(name) && p.schema.is_none();
+        if self.excluded.iter().filter(names).any(|p| p.sub_attr.is_none()) {
+            return false;
+        }
+        self.attributes.is_empty() || self.attributes.iter().any(|p| p.name.eq_ignore_ascii_case(name))
+    }
+
     /// Applies the selection to a rendered resource.
     pub fn apply(&self, schema: &ResourceSchema, resource: Value) -> Value {
         let Value::Object(members) = resource else { return resource };

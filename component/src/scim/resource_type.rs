@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use super::schema::{ResourceSchema, USER_SCHEMA};
+use super::schema::{GROUP_SCHEMA, ResourceSchema, USER_SCHEMA};
 use crate::storage::keys::Kind;
 use crate::storage::resources::UniqueValue;
 
@@ -20,6 +20,28 @@ pub struct ResourceType {
     pub unique: fn(&Map<String, Value>) -> Vec<UniqueValue>,
     /// The attribute whose `eq` filter is answered from the unique index.
     pub indexed: Option<&'static str>,
+    /// The attribute computed from group memberships (`groups` of users, `members` of
+    /// groups), not stored in the resource's own document.
+    pub computed: Computed,
+}
+
+/// A computed, membership-backed attribute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Computed {
+    /// The read-only `groups` of a user.
+    Groups,
+    /// The `members` of a group (written through membership operations).
+    Members,
+}
+
+impl Computed {
+    /// The attribute name.
+    pub fn attribute(self) -> &'static str {
+        match self {
+            Computed::Groups => "groups",
+            Computed::Members => "members",
+        }
+    }
 }
 
 fn user_unique(body: &Map<String, Value>) -> Vec<UniqueValue> {
@@ -37,4 +59,16 @@ pub static USER: ResourceType = ResourceType {
     kind: Kind::User,
     unique: user_unique,
     indexed: Some("userName"),
+    computed: Computed::Groups,
+};
+
+/// The `Group` resource type.
+pub static GROUP: ResourceType = ResourceType {
+    name: "Group",
+    endpoint: "/Groups",
+    schema: &GROUP_SCHEMA,
+    kind: Kind::Group,
+    unique: |_| Vec::new(),
+    indexed: None,
+    computed: Computed::Members,
 };

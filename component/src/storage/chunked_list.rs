@@ -71,6 +71,49 @@ impl<'a> ChunkedList<'a> {
         }
     }
 
+    /// Appends many ids with one CAS per chunk touched; returns each id's chunk, in order.
+    pub fn append_many(&self, ids: &[String]) -> Result<Vec<u32>, StorageError> {
+        let mut placed = Vec::with_capacity(ids.len());
+        let mut chunk = self.chunk_count()?;
+        if chunk == 0 && !ids.is_empty() {
+            chunk = self.open_chunk_after(0)?;
+        }
+        while placed.len() < ids.len() {
+            let key = keys::chunk(&self.prefix, chunk);
+            let rest = &ids[placed.len()..];
+            let added = update(self.store, &key, |current| {
+                let mut existing: Vec<String> = match current {
+                    None => Vec::new(),
+                    Some(bytes) => decode(&key, bytes)?,
+                };
+                let room = CHUNK_CAPACITY.saturating_sub(existing.len()).min(rest.len());
+                if room == 0 {
+                    return Ok::<_, StorageError>(Update::Keep(0));
+                }
+                existing.extend_from_slice(&rest[..room]);
+                Ok(Update::Write(encode(&existing), room))
+            })?;
+            placed.extend(std::iter::repeat_n(chunk, added));
+            if placed.len() < ids.len() {
+                chunk = self.open_chunk_after(chunk)?;
+            }
+        }
+        Ok(placed)
+    }
+
+    /// Removes many ids from one chunk with one CAS.
+    pub fn remove_many(&self, chunk: u32, doomed: &[String]) -> Result<(), StorageError> {
+        let key = keys::chunk(&self.prefix, chunk);
+        update(self.store, &key, |current| {
+            let Some(bytes) = current else { return Ok(Update::Keep(())) };
+            let mut ids: Vec<String> = decode(&key, bytes)?;
+            let before = ids.len();
+            let doomed: std::collections::HashSet<&String> = doomed.iter().collect();
+            ids.retain(|x| !doomed.contains(x));
+            Ok(if ids.len() == before { Update::Keep(()) } else { Update::Write(encode(&ids), ()) })
+        })
+    }
+
     /// Removes `id` from chunk `chunk`; removing an absent id does nothing.
     pub fn remove(&self, chunk: u32, id: &str) -> Result<(), StorageError> {
         let key = keys::chunk(&self.prefix, chunk);
@@ -135,6 +178,21 @@ mod tests {
         list.remove(chunk, "zzz").expect("remove absent");
         let ids: Vec<String> = list.all().expect("all").into_iter().map(|(_, id)| id).collect();
         assert_eq!(ids, vec!["b".to_owned()]);
+    }
+
+    #[test]
+    fn append_many_fills_chunks_in_order() {
+        let store = MemoryStore::default();
+        let list = ChunkedList::new(&store, "l".into());
+        list.append("first").expect("append");
+        let ids: Vec<String> = (0..CHUNK_CAPACITY + 3).map(|i| i.to_string()).collect();
+        let chunks = list.append_many(&ids).expect("append many");
+        assert_eq!(chunks[0], 1);
+        assert_eq!(chunks[CHUNK_CAPACITY - 1], 2);
+        let all = list.all().expect("all");
+        assert_eq!(all.len(), CHUNK_CAPACITY + 4);
+        list.remove_many(1, &ids[..10]).expect("remove many");
+        assert_eq!(list.all().expect("all").len(), CHUNK_CAPACITY - 6);
     }
 
     #[test]

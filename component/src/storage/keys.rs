@@ -60,6 +60,21 @@ pub fn resource_unique(connection: &str, kind: Kind, attribute: &str, normalized
     format!("res-uniq/{connection}/{}/{attribute}/{}", kind.tag(), digest(normalized))
 }
 
+/// Prefix of a group's membership: the chunked member list and one entry per member.
+pub fn members(connection: &str, group: &str) -> String {
+    format!("mem/{connection}/{group}")
+}
+
+/// The membership entry of `member` in `group` (exists exactly while it is a member).
+pub fn member(connection: &str, group: &str, member: &str) -> String {
+    format!("mem/{connection}/{group}/m/{member}")
+}
+
+/// The groups a user or group may be a member of (a superset, verified on read).
+pub fn member_of(connection: &str, member: &str) -> String {
+    format!("member-of/{connection}/{member}")
+}
+
 /// A connection's resource counts.
 pub fn stats(connection: &str) -> String {
     format!("stats/{connection}")

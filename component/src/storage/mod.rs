@@ -13,6 +13,7 @@
 pub mod chunked_list;
 pub mod connections;
 pub mod keys;
+pub mod members;
 pub mod resources;
 pub mod stats;
 pub mod unique;

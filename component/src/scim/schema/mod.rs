@@ -2,9 +2,11 @@
 //! normalise writes, type filter comparisons and answer `/Schemas`.
 
 mod attribute;
+mod group;
 mod user;
 
 pub use attribute::{Attribute, Mutability, Returned, Type, Uniqueness};
+pub use group::{GROUP, GROUP_ATTRIBUTES};
 pub use user::{ENTERPRISE_USER, ENTERPRISE_USER_ATTRIBUTES, USER, USER_ATTRIBUTES};
 
 use super::filter::{AttrKind, AttrPath, AttributeTypes};
@@ -25,6 +27,9 @@ pub static USER_SCHEMA: ResourceSchema = ResourceSchema {
     attributes: USER_ATTRIBUTES,
     extensions: &[(ENTERPRISE_USER, ENTERPRISE_USER_ATTRIBUTES)],
 };
+
+/// The `Group` resource type.
+pub static GROUP_SCHEMA: ResourceSchema = ResourceSchema { core: GROUP, attributes: GROUP_ATTRIBUTES, extensions: &[] };
 
 /// The attributes every resource has (RFC 7643 §3.1).
 pub static COMMON_ATTRIBUTES: &[Attribute] = &[
