@@ -306,3 +306,97 @@ fn put_group_replaces_members_and_many_members_patch_keeps_the_rest() {
     assert_eq!(put.status, 200);
     assert_eq!(ids_of(&put.body_json()["members"]), vec![users[0].clone()]);
 }
+
+#[test]
+fn bulk_creates_with_bulk_id_references_and_reports_each_operation() {
+    let h = Harness::new();
+    let c = h.connection("A");
+    let reply = h.scim(&c, "POST", "/Bulk", Some(json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+        "Operations": [
+            {"method": "POST", "path": "/Groups", "bulkId": "g1",
+             "data": {"schemas": [GROUP], "displayName": "Bulk", "members": [{"value": "bulkId:u1", "type": "User"}]}},
+            {"method": "POST", "path": "/Users", "bulkId": "u1", "data": user("bulk1")},
+            {"method": "POST", "path": "/Users", "bulkId": "u2", "data": user("bulk1")},
+            {"method": "DELETE", "path": "/Users/00000000-0000-4000-8000-000000000000"}
+        ]
+    })));
+    assert_eq!(reply.status, 200);
+    let ops = reply.body_json()["Operations"].as_array().cloned().expect("operations");
+    let statuses: Vec<&str> = ops.iter().filter_map(|o| o["status"].as_str()).collect();
+    assert_eq!(statuses, vec!["201", "201", "409", "404"]);
+    let group_location = ops[0]["location"].as_str().expect("location").to_owned();
+    let gid = group_location.rsplit('/').next().expect("id");
+    let group = h.scim(&c, "GET", &format!("/Groups/{gid}"), None).body_json();
+    assert_eq!(group["members"].as_array().map(Vec::len), Some(1));
+}
+
+#[test]
+fn bulk_stops_after_fail_on_errors_and_rejects_circular_references() {
+    let h = Harness::new();
+    let c = h.connection("A");
+    let reply = h.scim(&c, "POST", "/Bulk", Some(json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "failOnErrors": 1,
+        "Operations": [
+            {"method": "POST", "path": "/Users", "bulkId": "a", "data": {"schemas": [USER]}},
+            {"method": "POST", "path": "/Users", "bulkId": "b", "data": user("never")}
+        ]
+    })));
+    assert_eq!(reply.body_json()["Operations"].as_array().map(Vec::len), Some(1));
+    let circular = h.scim(&c, "POST", "/Bulk", Some(json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+        "Operations": [
+            {"method": "POST", "path": "/Groups", "bulkId": "x", "data": {"schemas": [GROUP], "displayName": "X", "members": [{"value": "bulkId:y"}]}},
+            {"method": "POST", "path": "/Groups", "bulkId": "y", "data": {"schemas": [GROUP], "displayName": "Y", "members": [{"value": "bulkId:x"}]}}
+        ]
+    })));
+    let statuses: Vec<String> = circular.body_json()["Operations"].as_array().expect("ops").iter().map(|o| o["status"].as_str().unwrap_or_default().to_owned()).collect();
+    assert_eq!(statuses, vec!["409", "409"]);
+}
+
+#[test]
+fn cursor_paging_walks_every_user_once() {
+    let h = Harness::new();
+    let c = h.connection("A");
+    for i in 0..5 {
+        h.scim(&c, "POST", "/Users", Some(user(&format!("c{i}"))));
+    }
+    let mut seen = Vec::new();
+    let mut url = "/Users?cursor&count=2".to_owned();
+    for _ in 0..10 {
+        let page = h.scim(&c, "GET", &url, None).body_json();
+        seen.extend(page["Resources"].as_array().expect("list").iter().map(|r| r["userName"].as_str().unwrap_or_default().to_owned()));
+        match page["nextCursor"].as_str() {
+            Some(next) => url = format!("/Users?cursor={next}&count=2"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, vec!["c0", "c1", "c2", "c3", "c4"]);
+    let bad = h.scim(&c, "GET", "/Users?cursor=garbage", None);
+    assert_eq!(bad.body_json()["scimType"], "invalidCursor");
+}
+
+#[test]
+fn root_search_spans_users_and_groups() {
+    let h = Harness::new();
+    let c = h.connection("A");
+    h.scim(&c, "POST", "/Users", Some(user("searchme")));
+    h.scim(&c, "POST", "/Groups", Some(json!({"schemas": [GROUP], "displayName": "searchme"})));
+    let found = h.scim(&c, "POST", "/.search", Some(json!({
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+        "filter": "userName eq \"searchme\" or displayName eq \"searchme\""
+    })));
+    assert_eq!(found.status, 200);
+    assert_eq!(found.body_json()["totalResults"], 2);
+}
+
+#[test]
+fn ordering_filter_on_boolean_is_invalid_filter() {
+    let h = Harness::new();
+    let c = h.connection("A");
+    let r = h.scim(&c, "GET", "/Users?filter=active%20gt%20true", None);
+    assert_eq!(r.status, 400);
+    assert_eq!(r.body_json()["scimType"], "invalidFilter");
+    let ok = h.scim(&c, "GET", "/Users?filter=meta.lastModified%20gt%20%222020-01-01T00%3A00%3A00Z%22", None);
+    assert_eq!(ok.status, 200);
+}

@@ -4,7 +4,6 @@
 use serde_json::{Value, json};
 
 use super::list::{MAX_RESULTS, list_response};
-use super::patch::MAX_OPERATIONS;
 use super::resource_type::{GROUP, ResourceType, USER};
 use super::schema::{
     Attribute, ENTERPRISE_USER, ENTERPRISE_USER_ATTRIBUTES, GROUP as GROUP_URN, GROUP_ATTRIBUTES, Mutability, Returned, Type,
@@ -24,11 +23,19 @@ pub fn service_provider_config(base: &str) -> Value {
         "schemas": [SPC],
         "documentationUri": "https://github.com/idplex/idplex/blob/main/docs/scim-conformance.md",
         "patch": {"supported": true},
-        "bulk": {"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
+        "bulk": {"supported": true, "maxOperations": super::bulk::MAX_OPERATIONS, "maxPayloadSize": super::bulk::MAX_PAYLOAD_BYTES},
         "filter": {"supported": true, "maxResults": MAX_RESULTS},
         "changePassword": {"supported": false},
         "sort": {"supported": true},
         "etag": {"supported": true},
+        "pagination": {
+            "cursor": true,
+            "index": true,
+            "defaultPaginationMethod": "index",
+            "defaultPageSize": super::list::DEFAULT_COUNT,
+            "maxPageSize": MAX_RESULTS,
+            "cursorTimeout": 0
+        },
         "authenticationSchemes": [{
             "type": "oauthbearertoken",
             "name": "OAuth Bearer Token",
@@ -37,7 +44,6 @@ pub fn service_provider_config(base: &str) -> Value {
             "primary": true
         }],
         "meta": {"resourceType": "ServiceProviderConfig", "location": format!("{base}/ServiceProviderConfig")},
-        "x-maxPatchOperations": MAX_OPERATIONS,
     })
 }
 

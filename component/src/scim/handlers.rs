@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::error::{ScimError, ScimType};
 use super::filter::{CompValue, Filter};
-use super::list::{ListParams, list_response};
+use super::list::{ListParams, page_response};
 use super::membership::{self, MemberChange, Prepared};
 use super::normalize::normalize;
 use super::patch;
@@ -216,27 +216,44 @@ impl Endpoint<'_> {
 
     /// `GET /{endpoint}` and `POST /{endpoint}/.search`.
     pub fn list(&self, params: &ListParams) -> Result<Response, ScimError> {
-        let (total, page) = match (&params.filter, &params.sort_by) {
-            (None, None) => self.page_unfiltered(params)?,
-            (filter, _) => self.page_matching(filter.as_ref(), params)?,
+        if let Some(filter) = &params.filter {
+            filter.check_types(self.kind.schema).map_err(|e| ScimError::bad_request(ScimType::InvalidFilter, e.to_string()))?;
+        }
+        if params.filter.is_none() && params.sort_by.is_none() {
+            return self.list_unfiltered(params);
+        }
+        let matching = self.matching(params)?;
+        let ids: Vec<String> = matching.iter().filter_map(|r| r["id"].as_str().map(str::to_owned)).collect();
+        let start = params.paging.start(&ids);
+        let page_ids: Vec<String> = ids.iter().skip(start).take(params.count).cloned().collect();
+        let computed = self.kind.computed.attribute();
+        let page: Vec<Value> = if params.projection.may_include(computed) && !self.filter_names_computed(params.filter.as_ref()) {
+            self.render_all(&self.resources().get_many(&page_ids)?, &params.projection)?
+        } else {
+            matching.into_iter().skip(start).take(params.count).collect()
         };
         let resources = page.into_iter().map(|r| params.projection.apply(self.kind.schema, r)).collect();
-        Ok(Response::scim(200, &list_response(total, params.start_index, resources)))
+        Ok(Response::scim(200, &page_response(params, ids.len(), &ids, start, resources)))
     }
 
-    /// A page straight from the listing order: reads only the page's records.
-    fn page_unfiltered(&self, params: &ListParams) -> Result<(usize, Vec<Value>), ScimError> {
+    /// A page straight from the listing order: reads the id lists and the page's records.
+    fn list_unfiltered(&self, params: &ListParams) -> Result<Response, ScimError> {
         let resources = self.resources();
         let ids = resources.ids()?;
-        let total = crate::storage::stats::read_many(self.app.store, &[self.connection.id.as_str()])?
-            .pop()
-            .map_or(ids.len(), |s| match self.kind.kind {
-                crate::storage::keys::Kind::User => s.users as usize,
-                crate::storage::keys::Kind::Group => s.groups as usize,
-            });
-        let page: Vec<String> = ids.into_iter().skip(params.start_index - 1).take(params.count).collect();
-        let records = resources.get_many(&page)?;
-        Ok((total, self.render_all(&records, &params.projection)?))
+        let counts = crate::storage::stats::read_many(self.app.store, &[self.connection.id.as_str()])?.pop();
+        let total = counts.map_or(ids.len(), |s| match self.kind.kind {
+            crate::storage::keys::Kind::User => s.users as usize,
+            crate::storage::keys::Kind::Group => s.groups as usize,
+        });
+        let start = params.paging.start(&ids);
+        let page: Vec<String> = ids.iter().skip(start).take(params.count).cloned().collect();
+        let rendered = self.render_all(&resources.get_many(&page)?, &params.projection)?;
+        let out = rendered.into_iter().map(|r| params.projection.apply(self.kind.schema, r)).collect();
+        Ok(Response::scim(200, &page_response(params, total, &ids, start, out)))
+    }
+
+    fn filter_names_computed(&self, filter: Option<&Filter>) -> bool {
+        filter.is_some_and(|f| f.to_string().to_ascii_lowercase().contains(self.kind.computed.attribute()))
     }
 
     /// Candidate records for a filter: from the unique index or by id when the filter is a
@@ -262,27 +279,20 @@ impl Endpoint<'_> {
         Ok(out)
     }
 
-    fn page_matching(&self, filter: Option<&Filter>, params: &ListParams) -> Result<(usize, Vec<Value>), ScimError> {
+    /// Every resource matching the filter, rendered, in result order (sorted if asked).
+    pub fn matching(&self, params: &ListParams) -> Result<Vec<Value>, ScimError> {
+        let filter = params.filter.as_ref();
         let candidates = self.candidates(filter)?;
-        // The filter may name the computed attribute: compute it before filtering then.
-        let rendered = match filter {
-            Some(f) if f.to_string().to_ascii_lowercase().contains(self.kind.computed.attribute()) => {
-                self.render_all(&candidates, &Projection::default())?
-            }
-            _ => candidates.iter().map(|r| render(self.kind, r, self.base)).collect(),
+        // A filter naming the computed attribute needs it computed before filtering.
+        let rendered = if self.filter_names_computed(filter) {
+            self.render_all(&candidates, &Projection::default())?
+        } else {
+            candidates.iter().map(|r| render(self.kind, r, self.base)).collect()
         };
         let mut matching: Vec<Value> = rendered.into_iter().filter(|r| filter.is_none_or(|f| f.matches(r, self.kind.schema))).collect();
         if let Some(path) = &params.sort_by {
             sort(&mut matching, path, params.sort_order);
         }
-        let total = matching.len();
-        let page: Vec<Value> = matching.into_iter().skip(params.start_index - 1).take(params.count).collect();
-        let needs_computed = filter.is_none_or(|f| !f.to_string().to_ascii_lowercase().contains(self.kind.computed.attribute()));
-        if needs_computed && params.projection.may_include(self.kind.computed.attribute()) {
-            let ids: Vec<String> = page.iter().filter_map(|r| r["id"].as_str().map(str::to_owned)).collect();
-            let records = self.resources().get_many(&ids)?;
-            return Ok((total, self.render_all(&records, &params.projection)?));
-        }
-        Ok((total, page))
+        Ok(matching)
     }
 }

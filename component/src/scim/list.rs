@@ -4,6 +4,7 @@ use serde_json::{Map, Value, json};
 
 use super::error::{ScimError, ScimType};
 use super::filter::{AttrPath, Filter, PatchPath};
+use super::paging::{Cursor, Paging};
 use super::projection::Projection;
 use crate::http::Request;
 
@@ -30,8 +31,8 @@ pub enum SortOrder {
 pub struct ListParams {
     /// The filter, if any.
     pub filter: Option<Filter>,
-    /// 1-based index of the first result.
-    pub start_index: usize,
+    /// Index or cursor paging.
+    pub paging: Paging,
     /// Page size.
     pub count: usize,
     /// Attribute to sort by.
@@ -59,7 +60,15 @@ fn build(get: impl Fn(&str) -> Option<String>) -> Result<ListParams, ScimError> 
         Some(f) if f.trim().is_empty() => None,
         Some(f) => Some(f.parse::<Filter>().map_err(|e| ScimError::bad_request(ScimType::InvalidFilter, e.to_string()))?),
     };
-    let start_index = integer("startIndex", get("startIndex").as_deref())?.unwrap_or(1).max(1) as usize;
+    let start_index = integer("startIndex", get("startIndex").as_deref())?;
+    let paging = match (get("cursor"), start_index) {
+        (Some(_), Some(_)) => {
+            return Err(ScimError::bad_request(ScimType::InvalidValue, "use either startIndex or cursor, not both"));
+        }
+        (Some(c), None) if c.trim().is_empty() => Paging::Cursor(None),
+        (Some(c), None) => Paging::Cursor(Some(Cursor::parse(c.trim())?)),
+        (None, start) => Paging::Index(start.unwrap_or(1).max(1) as usize),
+    };
     let count = integer("count", get("count").as_deref())?.map_or(DEFAULT_COUNT, |c| c.clamp(0, MAX_RESULTS as i64) as usize);
     let sort_by = match get("sortBy") {
         None => None,
@@ -77,7 +86,7 @@ fn build(get: impl Fn(&str) -> Option<String>) -> Result<ListParams, ScimError> 
         Some(_) => return Err(ScimError::bad_request(ScimType::InvalidValue, "sortOrder must be ascending or descending")),
     };
     let projection = Projection::parse(get("attributes").as_deref(), get("excludedAttributes").as_deref())?;
-    Ok(ListParams { filter, start_index, count, sort_by, sort_order, projection })
+    Ok(ListParams { filter, paging, count, sort_by, sort_order, projection })
 }
 
 impl ListParams {
@@ -103,13 +112,25 @@ impl ListParams {
     }
 }
 
-/// A ListResponse for one page.
-pub fn list_response(total: usize, start_index: usize, resources: Vec<Value>) -> Value {
+/// A ListResponse for one page starting at 0-based `start`.
+pub fn list_response(total: usize, start: usize, resources: Vec<Value>) -> Value {
     let mut body = Map::new();
     body.insert("schemas".into(), json!([LIST_RESPONSE]));
     body.insert("totalResults".into(), json!(total));
-    body.insert("startIndex".into(), json!(start_index));
+    body.insert("startIndex".into(), json!(start + 1));
     body.insert("itemsPerPage".into(), json!(resources.len()));
     body.insert("Resources".into(), Value::Array(resources));
     Value::Object(body)
+}
+
+/// A ListResponse page as answered to `params`: `nextCursor` for cursor paging.
+pub fn page_response(params: &ListParams, total: usize, ids: &[String], start: usize, resources: Vec<Value>) -> Value {
+    let len = resources.len();
+    let mut body = list_response(total, start, resources);
+    if let Paging::Cursor(_) = params.paging {
+        if let Some(next) = params.paging.next_cursor(ids, start, len) {
+            body["nextCursor"] = json!(next);
+        }
+    }
+    body
 }

@@ -9,9 +9,11 @@
 //! - `patch`: PATCH operations. `filter`: the filter and path grammar and its evaluation.
 //! - `list`, `sort`, `projection`: list parameters, ordering, attribute selection.
 //! - `render`, `preconditions`: resource output with `meta` and ETags; `If-Match`.
+//! - `bulk`: `/Bulk` with `bulkId` references. `paging`: index and cursor paging.
 //! - `discovery`: `/ServiceProviderConfig`, `/ResourceTypes`, `/Schemas`.
 //! - `error`: [`error::ScimError`], the RFC 7644 §3.12 error response.
 
+pub mod bulk;
 pub mod discovery;
 pub mod error;
 pub mod filter;
@@ -19,6 +21,7 @@ pub mod handlers;
 pub mod list;
 pub mod membership;
 pub mod normalize;
+pub mod paging;
 pub mod patch;
 pub mod preconditions;
 pub mod projection;

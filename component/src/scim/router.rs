@@ -4,11 +4,11 @@ use super::discovery;
 use super::error::ScimError;
 use super::handlers::Endpoint;
 use super::list::ListParams;
-use super::resource_type::ResourceType;
 use crate::app::App;
 use crate::connection::{authenticate, scim_url};
 use crate::http::{Request, Response, percent_decode};
 use crate::ids;
+use crate::storage::connections::ConnectionRecord;
 
 /// The path prefix of every connection's SCIM base URL.
 pub const PREFIX: &str = "/scim/v2/";
@@ -47,28 +47,35 @@ fn route(app: &App<'_>, request: &Request, origin: Option<&str>) -> Result<Respo
 
     let token = request.bearer_token().ok_or_else(ScimError::unauthorized)?;
     let connection = authenticate(app, connection_id, token)?.ok_or_else(ScimError::unauthorized)?;
-
-    let (kind, rest) = match segments.split_first() {
-        Some((endpoint, rest)) => match super::discovery::RESOURCE_TYPES
-            .iter()
-            .find(|k| k.endpoint[1..].eq_ignore_ascii_case(endpoint))
-        {
-            Some(kind) => (*kind, rest),
-            None => return Err(ScimError::not_found(format!("no endpoint /{endpoint}"))),
-        },
-        None => return Err(ScimError::not_found("no endpoint at the base URL; see /ServiceProviderConfig")),
-    };
-    let endpoint = Endpoint { app, connection: &connection, base: &base, kind };
-    dispatch(&endpoint, kind, request, method, rest)
+    let scope = Scope { app, connection: &connection, base: &base };
+    match (segments.as_slice(), method) {
+        ([".search"], "POST") => search_all(&scope, request),
+        (["Bulk"], "POST") => super::bulk::handle(&scope, request),
+        ([".search"] | ["Bulk"], _) => Err(ScimError::method_not_allowed(method)),
+        _ => dispatch(&scope, request, &segments),
+    }
 }
 
-fn dispatch(
-    endpoint: &Endpoint<'_>,
-    kind: &ResourceType,
-    request: &Request,
-    method: &str,
-    rest: &[&str],
-) -> Result<Response, ScimError> {
+/// An authenticated connection and its SCIM base URL.
+pub struct Scope<'a> {
+    /// The app.
+    pub app: &'a App<'a>,
+    /// The authenticated connection.
+    pub connection: &'a ConnectionRecord,
+    /// The connection's SCIM base URL.
+    pub base: &'a str,
+}
+
+/// Routes an authenticated request to a resource endpoint; `segments` follow the base URL.
+pub fn dispatch(scope: &Scope<'_>, request: &Request, segments: &[&str]) -> Result<Response, ScimError> {
+    let method = request.method.as_str();
+    let Some((endpoint_name, rest)) = segments.split_first() else {
+        return Err(ScimError::not_found("no endpoint at the base URL; see /ServiceProviderConfig"));
+    };
+    let Some(kind) = discovery::RESOURCE_TYPES.iter().find(|k| k.endpoint[1..].eq_ignore_ascii_case(endpoint_name)) else {
+        return Err(ScimError::not_found(format!("no endpoint /{endpoint_name}")));
+    };
+    let endpoint = Endpoint { app: scope.app, connection: scope.connection, base: scope.base, kind };
     match (rest, method) {
         ([], "GET") => endpoint.list(&ListParams::from_query(request)?),
         ([], "POST") => endpoint.create(request),
@@ -80,4 +87,22 @@ fn dispatch(
         ([] | [_], _) => Err(ScimError::method_not_allowed(method)),
         _ => Err(ScimError::not_found(format!("no such {} endpoint", kind.name))),
     }
+}
+
+/// `POST /.search`: one search over every resource type.
+fn search_all(scope: &Scope<'_>, request: &Request) -> Result<Response, ScimError> {
+    let params = ListParams::from_search(request)?;
+    let mut matching = Vec::new();
+    for kind in discovery::RESOURCE_TYPES {
+        let endpoint = Endpoint { app: scope.app, connection: scope.connection, base: scope.base, kind };
+        let found = endpoint.matching(&ListParams { sort_by: None, ..params.clone() })?;
+        matching.extend(found.into_iter().map(|r| params.projection.apply(kind.schema, r)));
+    }
+    if let Some(path) = &params.sort_by {
+        super::sort::sort(&mut matching, path, params.sort_order);
+    }
+    let ids: Vec<String> = matching.iter().filter_map(|r| r["id"].as_str().map(str::to_owned)).collect();
+    let start = params.paging.start(&ids);
+    let page: Vec<_> = matching.into_iter().skip(start).take(params.count).collect();
+    Ok(Response::scim(200, &super::list::page_response(&params, ids.len(), &ids, start, page)))
 }

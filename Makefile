@@ -1,0 +1,44 @@
+# idplex: `make run` serves the product, `make test` runs the whole test suite.
+# Both install what they need (the wasm32-wasip2 target, Debian's redis-server) themselves.
+
+CARGO ?= cargo
+WASM_TARGET := wasm32-wasip2
+COMPONENT := target/$(WASM_TARGET)/release/idplex_component.wasm
+LISTEN ?= 127.0.0.1:8080
+DATA ?= ./idplex-data
+
+.PHONY: all build build-component run test test-unit test-e2e setup clippy fmt clean
+
+all: build
+
+## setup: install the Rust target the component is built for.
+setup:
+	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
+
+## build-component: the idplex component (all product logic) for wasm32-wasip2.
+build-component: setup
+	$(CARGO) build --release --target $(WASM_TARGET) -p idplex-component
+
+## build: the component, then the `idplex` executable with the component embedded.
+build: build-component
+	$(CARGO) build --release -p idplex-host
+	@echo "built target/release/idplex (component embedded: $(COMPONENT))"
+
+## run: build and serve with the embedded defaults (SQLite store in $(DATA)).
+run: build
+	./target/release/idplex serve --listen $(LISTEN) --data $(DATA)
+
+## test: every test: component unit tests, host tests, end-to-end tests.
+test: build
+	$(CARGO) test --release --workspace --no-fail-fast
+
+## clippy: lints for the host (native) and the component (native and wasm).
+clippy: setup
+	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --release --target $(WASM_TARGET) -p idplex-component -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+clean:
+	$(CARGO) clean

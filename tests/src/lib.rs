@@ -1,0 +1,207 @@
+//! Harness for the end-to-end tests: the real component, run by the real wasmtime host
+//! (`idplex-host`), serving real HTTP on `127.0.0.1:0` over a real SQLite store in a
+//! temporary directory.
+//!
+//! The component must have been built first (`make build`, which runs
+//! `cargo build --release --target wasm32-wasip2 -p idplex-component`).
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use idplex_host::{ComponentSource, Host, HostConfig, Runtime, sha256_hex};
+use serde_json::{Value, json};
+
+/// The admin token every test server is configured with.
+pub const ADMIN_TOKEN: &str = "idplex_admin_e2e-test-token";
+
+/// The workspace root.
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The built component, or a panic that says how to build it.
+pub fn component_path() -> PathBuf {
+    let path = std::env::var_os("IDPLEX_COMPONENT_WASM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("target/wasm32-wasip2/release/idplex_component.wasm"));
+    assert!(
+        path.is_file(),
+        "{} is missing: run `make build` (cargo build --release --target wasm32-wasip2 -p idplex-component) first",
+        path.display()
+    );
+    path
+}
+
+/// The compiled component, shared by every server of the test process.
+pub fn runtime() -> Runtime {
+    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+    RUNTIME
+        .get_or_init(|| Runtime::load(ComponentSource::Path(component_path())).expect("the component loads"))
+        .clone()
+}
+
+/// A running `idplex` server.
+pub struct Server {
+    /// Its origin, e.g. `http://127.0.0.1:34567`.
+    pub url: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Server {
+    /// Starts a server over the data directory `data`.
+    pub fn start(data: &Path) -> Server {
+        let config = HostConfig::new(data, sha256_hex(ADMIN_TOKEN));
+        Self::start_with(config)
+    }
+
+    /// Starts a server with a full host configuration.
+    pub fn start_with(config: HostConfig) -> Server {
+        let host = std::sync::Arc::new(Host::open(runtime(), config).expect("the host opens its store"));
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio");
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+                addr_tx.send(listener.local_addr().expect("addr")).expect("send addr");
+                idplex_host::serve(host, listener, async move {
+                    let _ = shutdown_rx.await;
+                })
+                .await
+                .expect("serve");
+            });
+        });
+        let addr = addr_rx.recv_timeout(Duration::from_secs(60)).expect("server starts");
+        Server { url: format!("http://{addr}"), shutdown: Some(shutdown_tx), thread: Some(thread) }
+    }
+
+    /// Stops the server and waits until it has shut down.
+    pub fn stop(mut self) {
+        self.shutdown_now();
+    }
+
+    fn shutdown_now(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+
+    /// A client for this server.
+    pub fn client(&self) -> Client {
+        Client { url: self.url.clone(), http: reqwest::blocking::Client::new() }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.shutdown_now();
+    }
+}
+
+/// A response reduced to what tests look at.
+#[derive(Debug)]
+pub struct Reply {
+    /// The status code.
+    pub status: u16,
+    /// The headers, names lower-cased.
+    pub headers: Vec<(String, String)>,
+    /// The body as JSON (`Null` when empty or not JSON).
+    pub json: Value,
+}
+
+impl Reply {
+    /// The first value of header `name`.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// A connection's SCIM credentials.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    /// The connection id.
+    pub id: String,
+    /// The SCIM base URL.
+    pub scim_url: String,
+    /// The bearer token.
+    pub token: String,
+}
+
+impl Credentials {
+    /// The same credentials against another server (e.g. after a restart on a new port).
+    pub fn on(&self, server: &Server) -> Credentials {
+        Credentials { scim_url: format!("{}/scim/v2/{}", server.url, self.id), ..self.clone() }
+    }
+}
+
+/// An HTTP client bound to one server.
+#[derive(Clone)]
+pub struct Client {
+    url: String,
+    http: reqwest::blocking::Client,
+}
+
+impl Client {
+    /// Sends a request; `token` becomes a bearer token, `body` JSON.
+    pub fn send(&self, method: &str, url: &str, token: Option<&str>, body: Option<&Value>, headers: &[(&str, &str)]) -> Reply {
+        let url = if url.starts_with("http") { url.to_owned() } else { format!("{}{url}", self.url) };
+        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut request = self.http.request(method, url).timeout(Duration::from_secs(60));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request.header("content-type", "application/scim+json").body(body.to_string());
+        }
+        let response = request.send().expect("the server answers");
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap_or_default().to_owned()))
+            .collect();
+        let bytes = response.bytes().expect("body");
+        Reply { status, headers, json: serde_json::from_slice(&bytes).unwrap_or(Value::Null) }
+    }
+
+    /// An admin API call.
+    pub fn admin(&self, method: &str, path: &str, body: Option<&Value>) -> Reply {
+        self.send(method, &format!("/admin/api/v1{path}"), Some(ADMIN_TOKEN), body, &[])
+    }
+
+    /// Creates a connection; returns its credentials.
+    pub fn create_connection(&self, name: Option<&str>) -> Credentials {
+        let body = name.map_or(json!({}), |n| json!({"name": n}));
+        let reply = self.admin("POST", "/connections", Some(&body));
+        assert_eq!(reply.status, 201, "{:?}", reply.json);
+        Credentials {
+            id: reply.json["id"].as_str().expect("id").to_owned(),
+            scim_url: reply.json["scimUrl"].as_str().expect("scimUrl").to_owned(),
+            token: reply.json["token"].as_str().expect("token").to_owned(),
+        }
+    }
+
+    /// A SCIM call with the connection's own URL and token.
+    pub fn scim(&self, c: &Credentials, method: &str, path: &str, body: Option<&Value>) -> Reply {
+        self.send(method, &format!("{}{path}", c.scim_url), Some(&c.token), body, &[])
+    }
+}
+
+/// A SCIM core User body.
+pub fn user(user_name: &str) -> Value {
+    json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": user_name,
+        "name": {"givenName": "Test", "familyName": user_name},
+        "emails": [{"value": format!("{user_name}@example.com"), "type": "work", "primary": true}],
+        "active": true
+    })
+}
