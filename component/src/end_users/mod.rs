@@ -9,7 +9,6 @@ use crate::ids;
 use crate::storage::connections::{self, ConnectionRecord};
 use crate::storage::keys::Kind;
 use crate::storage::resources::{ResourceRecord, Resources};
-use crate::storage::stats;
 use crate::time::Timestamp;
 
 /// The largest page returned.
@@ -150,24 +149,25 @@ pub fn list(app: &App<'_>, query: &UserQuery) -> Result<UserPage, ConnectionErro
         let users = found.into_iter().skip(skip).take(count as usize).collect();
         return Ok(UserPage { total_results, start_index, users });
     }
-    let scope_ids: Vec<&str> = scope.iter().map(|c| c.id.as_str()).collect();
-    let counts = stats::read_many(app.store, &scope_ids)?;
-    let total_results = counts.iter().map(|s| s.users).sum();
+    let mut lengths = Vec::with_capacity(scope.len());
+    for connection in &scope {
+        lengths.push(Resources::new(app.store, &connection.id, Kind::User).listed()?);
+    }
+    let total_results = lengths.iter().sum::<usize>() as u64;
     let mut users = Vec::new();
     let mut offset = skip;
-    for (connection, stats) in scope.iter().zip(counts) {
+    for (connection, length) in scope.iter().zip(lengths) {
         if users.len() >= count as usize {
             break;
         }
-        if offset >= stats.users as usize {
-            offset -= stats.users as usize;
+        if offset >= length {
+            offset -= length;
             continue;
         }
         let resources = Resources::new(app.store, &connection.id, Kind::User);
-        let wanted = count as usize - users.len();
-        let page: Vec<String> = resources.ids()?.into_iter().skip(offset).take(wanted).collect();
+        let page = resources.page(offset, count as usize - users.len())?;
         offset = 0;
-        users.extend(resources.get_many(&page)?.iter().map(|r| end_user(connection, r)));
+        users.extend(resources.get_many(&page.ids)?.iter().map(|r| end_user(connection, r)));
     }
     Ok(UserPage { total_results, start_index, users })
 }

@@ -165,10 +165,10 @@ pub fn handle(scope: &Scope<'_>, request: &Request) -> Result<Response, ScimErro
             };
             if response.status >= 400 {
                 errors += 1;
-            } else if let (Some(bulk_id), "POST") = (&op.bulk_id, op.method.as_str()) {
-                if let Some(id) = response.body_json()["id"].as_str() {
-                    resolved.insert(bulk_id.clone(), id.to_owned());
-                }
+            } else if let (Some(bulk_id), "POST", Some(id)) =
+                (&op.bulk_id, op.method.as_str(), response.body_json()["id"].as_str())
+            {
+                resolved.insert(bulk_id.clone(), id.to_owned());
             }
             results[i] = Some(result(op, &response));
             if fail_on_errors.is_some_and(|limit| errors >= limit) {

@@ -5,7 +5,8 @@ use serde_json::Value;
 
 use super::error::{ScimError, ScimType};
 use super::filter::{CompValue, Filter};
-use super::list::{ListParams, page_response};
+use super::list::{ListParams, list_response, page_response, with_cursor};
+use super::paging::Paging;
 use super::membership::{self, MemberChange, Prepared};
 use super::normalize::normalize;
 use super::patch;
@@ -236,20 +237,27 @@ impl Endpoint<'_> {
         Ok(Response::scim(200, &page_response(params, ids.len(), &ids, start, resources)))
     }
 
-    /// A page straight from the listing order: reads the id lists and the page's records.
+    /// A page straight from the listing order: the listing directory, the page's chunk(s)
+    /// and the page's records, whatever the offset.
     fn list_unfiltered(&self, params: &ListParams) -> Result<Response, ScimError> {
         let resources = self.resources();
-        let ids = resources.ids()?;
-        let counts = crate::storage::stats::read_many(self.app.store, &[self.connection.id.as_str()])?.pop();
-        let total = counts.map_or(ids.len(), |s| match self.kind.kind {
-            crate::storage::keys::Kind::User => s.users as usize,
-            crate::storage::keys::Kind::Group => s.groups as usize,
-        });
-        let start = params.paging.start(&ids);
-        let page: Vec<String> = ids.iter().skip(start).take(params.count).cloned().collect();
-        let rendered = self.render_all(&resources.get_many(&page)?, &params.projection)?;
+        let start = match &params.paging {
+            Paging::Index(start_index) => start_index - 1,
+            Paging::Cursor(None) => 0,
+            Paging::Cursor(Some(cursor)) => {
+                let before = resources.page(cursor.offset.saturating_sub(1), 1)?;
+                if cursor.offset > 0 && before.ids.first() == Some(&cursor.last_id) {
+                    cursor.offset
+                } else {
+                    params.paging.start(&resources.ids()?)
+                }
+            }
+        };
+        let page = resources.page(start, params.count)?;
+        let next = params.paging.next_after(start + page.ids.len(), page.total, page.ids.last().map(String::as_str));
+        let rendered = self.render_all(&resources.get_many(&page.ids)?, &params.projection)?;
         let out = rendered.into_iter().map(|r| params.projection.apply(self.kind.schema, r)).collect();
-        Ok(Response::scim(200, &page_response(params, total, &ids, start, out)))
+        Ok(Response::scim(200, &with_cursor(list_response(page.total, start, out), next)))
     }
 
     fn filter_names_computed(&self, filter: Option<&Filter>) -> bool {

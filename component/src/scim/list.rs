@@ -125,12 +125,14 @@ pub fn list_response(total: usize, start: usize, resources: Vec<Value>) -> Value
 
 /// A ListResponse page as answered to `params`: `nextCursor` for cursor paging.
 pub fn page_response(params: &ListParams, total: usize, ids: &[String], start: usize, resources: Vec<Value>) -> Value {
-    let len = resources.len();
-    let mut body = list_response(total, start, resources);
-    if let Paging::Cursor(_) = params.paging {
-        if let Some(next) = params.paging.next_cursor(ids, start, len) {
-            body["nextCursor"] = json!(next);
-        }
+    let next = params.paging.next_cursor(ids, start, resources.len());
+    with_cursor(list_response(total, start, resources), next)
+}
+
+/// Adds `nextCursor` to a ListResponse when there is one.
+pub fn with_cursor(mut body: Value, next: Option<String>) -> Value {
+    if let Some(next) = next {
+        body["nextCursor"] = json!(next);
     }
     body
 }

@@ -62,10 +62,14 @@ impl Paging {
     /// The cursor of the page after the one at `start` with `len` results, if more follow.
     pub fn next_cursor(&self, ids: &[String], start: usize, len: usize) -> Option<String> {
         let end = start + len;
-        match self {
-            Paging::Cursor(_) if len > 0 && end < ids.len() => {
-                Some(Cursor { offset: end, last_id: ids[end - 1].clone() }.encode())
-            }
+        self.next_after(end, ids.len(), if len > 0 { ids.get(end - 1).map(String::as_str) } else { None })
+    }
+
+    /// The cursor continuing after position `end` (exclusive) of `total` results, whose last
+    /// returned result is `last_id`; `None` for index paging or at the end.
+    pub fn next_after(&self, end: usize, total: usize, last_id: Option<&str>) -> Option<String> {
+        match (self, last_id) {
+            (Paging::Cursor(_), Some(last)) if end < total => Some(Cursor { offset: end, last_id: last.to_owned() }.encode()),
             _ => None,
         }
     }

@@ -1,17 +1,45 @@
-//! An ordered list of ids split over fixed-size chunks, so no single value grows without
-//! bound (Spin caps values at 1 MiB).
+//! An ordered list of ids split over fixed-size chunks, with a directory of chunk lengths so
+//! that any page, however late, is read from the one or two chunks that hold it.
 //!
-//! Layout under a prefix `P`: `P/n` holds the number of chunks (a JSON number, changed only
-//! with CAS), `P/1` … `P/n` hold JSON arrays of ids. Appends go to the last chunk; a full last
-//! chunk opens the next one. Every chunk change is a CAS, so concurrent appends and removals
-//! never lose an entry. Order is append order. Callers remember the chunk an id went to, so
-//! removal touches one chunk.
+//! Layout under a prefix `P`:
+//! - `P/1` … `P/n`: chunks, `{"seq": s, "ids": [...]}`, at most [`CHUNK_CAPACITY`] ids. `seq`
+//!   grows by one on every change of the chunk.
+//! - `P/dir`: the directory, `[[len, seq], ...]`, one entry per chunk: the chunk's length as
+//!   of its change number `seq`.
+//!
+//! Every write is a CAS. A chunk change is followed by a directory update that only ever moves
+//! an entry to a higher `seq`, so concurrent writers converge on the latest lengths whatever
+//! order their directory updates land in. A crash between the two writes leaves an entry
+//! behind its chunk; the next reader that notices (chunk `seq` > entry `seq`) repairs it.
+//! Appends go to the last chunk; a full last chunk opens the next. Order is append order.
+//! Callers remember the chunk an id went to, so removal touches one chunk.
+
+use serde::{Deserialize, Serialize};
 
 use super::{StorageError, decode, encode, keys};
 use crate::store::{KvStore, Update, update};
 
-/// Ids per chunk: 1,024 ids of 36 bytes stay far below the 1 MiB value limit.
+/// Ids per chunk: 1,024 ids of 36 bytes stay far below the 1 MiB value limit, and the
+/// directory of a million-id list stays near 12 KB.
 pub const CHUNK_CAPACITY: usize = 1024;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Chunk {
+    seq: u64,
+    ids: Vec<String>,
+}
+
+/// One directory entry: `(length, seq)`.
+type Entry = (usize, u64);
+
+/// A page of a list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    /// The ids of the page, in list order.
+    pub ids: Vec<String>,
+    /// The length of the whole list, by the directory.
+    pub total: usize,
+}
 
 /// An id list rooted at a key prefix.
 pub struct ChunkedList<'a> {
@@ -25,73 +53,98 @@ impl<'a> ChunkedList<'a> {
         ChunkedList { store, prefix }
     }
 
-    fn chunk_count(&self) -> Result<u32, StorageError> {
-        let key = keys::chunk_count(&self.prefix);
+    fn directory_key(&self) -> String {
+        keys::chunk_directory(&self.prefix)
+    }
+
+    fn directory(&self) -> Result<Vec<Entry>, StorageError> {
+        let key = self.directory_key();
         match self.store.get(&key)? {
-            None => Ok(0),
+            None => Ok(Vec::new()),
             Some(bytes) => decode(&key, &bytes),
         }
     }
 
-    /// Opens chunk `seen + 1` unless another writer already did.
+    /// Opens chunk `seen + 1` unless another writer already did; returns the last chunk.
     fn open_chunk_after(&self, seen: u32) -> Result<u32, StorageError> {
-        let key = keys::chunk_count(&self.prefix);
+        let key = self.directory_key();
         update(self.store, &key, |current| {
-            let now: u32 = match current {
-                None => 0,
+            let mut dir: Vec<Entry> = match current {
+                None => Vec::new(),
                 Some(bytes) => decode(&key, bytes)?,
             };
-            Ok(if now > seen { Update::Keep(now) } else { Update::Write(encode(&(seen + 1)), seen + 1) })
+            let now = dir.len() as u32;
+            if now > seen {
+                return Ok(Update::Keep(now));
+            }
+            dir.resize(seen as usize + 1, (0, 0));
+            Ok(Update::Write(encode(&dir), seen + 1))
         })
+    }
+
+    /// Records that chunk `n` had `len` ids at change `seq`, unless a later change is known.
+    fn record(&self, n: u32, len: usize, seq: u64) -> Result<(), StorageError> {
+        let key = self.directory_key();
+        let index = n as usize - 1;
+        update(self.store, &key, |current| {
+            let mut dir: Vec<Entry> = match current {
+                None => Vec::new(),
+                Some(bytes) => decode(&key, bytes)?,
+            };
+            if dir.get(index).is_some_and(|(_, known)| *known >= seq) {
+                return Ok(Update::Keep(()));
+            }
+            if dir.len() <= index {
+                dir.resize(index + 1, (0, 0));
+            }
+            dir[index] = (len, seq);
+            Ok(Update::Write(encode(&dir), ()))
+        })
+    }
+
+    /// Applies `change` to chunk `n` with CAS and records the result in the directory.
+    /// `change` returns how many ids it placed or removed (0: leave the chunk alone).
+    fn change_chunk(&self, n: u32, mut change: impl FnMut(&mut Vec<String>) -> usize) -> Result<usize, StorageError> {
+        let key = keys::chunk(&self.prefix, n);
+        let (changed, len, seq) = update(self.store, &key, |current| {
+            let mut chunk: Chunk = match current {
+                None => Chunk::default(),
+                Some(bytes) => decode(&key, bytes)?,
+            };
+            let changed = change(&mut chunk.ids);
+            if changed == 0 {
+                return Ok::<_, StorageError>(Update::Keep((0, chunk.ids.len(), chunk.seq)));
+            }
+            chunk.seq += 1;
+            Ok(Update::Write(encode(&chunk), (changed, chunk.ids.len(), chunk.seq)))
+        })?;
+        if changed > 0 {
+            self.record(n, len, seq)?;
+        }
+        Ok(changed)
     }
 
     /// Appends `id`; returns the chunk number it went to.
     pub fn append(&self, id: &str) -> Result<u32, StorageError> {
-        let mut chunk = self.chunk_count()?;
+        Ok(self.append_many(&[id.to_owned()])?.pop().unwrap_or(1))
+    }
+
+    /// Appends many ids with one chunk CAS per chunk touched; returns each id's chunk.
+    pub fn append_many(&self, ids: &[String]) -> Result<Vec<u32>, StorageError> {
+        let mut placed: Vec<u32> = Vec::with_capacity(ids.len());
+        if ids.is_empty() {
+            return Ok(placed);
+        }
+        let mut chunk = self.directory()?.len() as u32;
         if chunk == 0 {
             chunk = self.open_chunk_after(0)?;
         }
-        loop {
-            let key = keys::chunk(&self.prefix, chunk);
-            let added = update(self.store, &key, |current| {
-                let mut ids: Vec<String> = match current {
-                    None => Vec::new(),
-                    Some(bytes) => decode(&key, bytes)?,
-                };
-                if ids.len() >= CHUNK_CAPACITY {
-                    return Ok::<_, StorageError>(Update::Keep(false));
-                }
-                ids.push(id.to_owned());
-                Ok(Update::Write(encode(&ids), true))
-            })?;
-            if added {
-                return Ok(chunk);
-            }
-            chunk = self.open_chunk_after(chunk)?;
-        }
-    }
-
-    /// Appends many ids with one CAS per chunk touched; returns each id's chunk, in order.
-    pub fn append_many(&self, ids: &[String]) -> Result<Vec<u32>, StorageError> {
-        let mut placed = Vec::with_capacity(ids.len());
-        let mut chunk = self.chunk_count()?;
-        if chunk == 0 && !ids.is_empty() {
-            chunk = self.open_chunk_after(0)?;
-        }
         while placed.len() < ids.len() {
-            let key = keys::chunk(&self.prefix, chunk);
             let rest = &ids[placed.len()..];
-            let added = update(self.store, &key, |current| {
-                let mut existing: Vec<String> = match current {
-                    None => Vec::new(),
-                    Some(bytes) => decode(&key, bytes)?,
-                };
+            let added = self.change_chunk(chunk, |existing| {
                 let room = CHUNK_CAPACITY.saturating_sub(existing.len()).min(rest.len());
-                if room == 0 {
-                    return Ok::<_, StorageError>(Update::Keep(0));
-                }
                 existing.extend_from_slice(&rest[..room]);
-                Ok(Update::Write(encode(&existing), room))
+                room
             })?;
             placed.extend(std::iter::repeat_n(chunk, added));
             if placed.len() < ids.len() {
@@ -101,50 +154,92 @@ impl<'a> ChunkedList<'a> {
         Ok(placed)
     }
 
-    /// Removes many ids from one chunk with one CAS.
-    pub fn remove_many(&self, chunk: u32, doomed: &[String]) -> Result<(), StorageError> {
-        let key = keys::chunk(&self.prefix, chunk);
-        update(self.store, &key, |current| {
-            let Some(bytes) = current else { return Ok(Update::Keep(())) };
-            let mut ids: Vec<String> = decode(&key, bytes)?;
-            let before = ids.len();
-            let doomed: std::collections::HashSet<&String> = doomed.iter().collect();
-            ids.retain(|x| !doomed.contains(x));
-            Ok(if ids.len() == before { Update::Keep(()) } else { Update::Write(encode(&ids), ()) })
-        })
-    }
-
     /// Removes `id` from chunk `chunk`; removing an absent id does nothing.
     pub fn remove(&self, chunk: u32, id: &str) -> Result<(), StorageError> {
-        let key = keys::chunk(&self.prefix, chunk);
-        update(self.store, &key, |current| {
-            let Some(bytes) = current else { return Ok(Update::Keep(())) };
-            let mut ids: Vec<String> = decode(&key, bytes)?;
-            let before = ids.len();
-            ids.retain(|x| x != id);
-            Ok(if ids.len() == before { Update::Keep(()) } else { Update::Write(encode(&ids), ()) })
-        })
+        self.remove_many(chunk, &[id.to_owned()])
     }
 
-    /// Every id in order, with the chunk it is in. Two store calls whatever the length.
-    pub fn all(&self) -> Result<Vec<(u32, String)>, StorageError> {
-        let count = self.chunk_count()?;
-        let chunk_keys: Vec<String> = (1..=count).map(|n| keys::chunk(&self.prefix, n)).collect();
-        let mut out = Vec::new();
-        for (n, (key, value)) in (1..=count).zip(chunk_keys.iter().zip(self.store.get_many(&chunk_keys)?)) {
-            if let Some(bytes) = value {
-                let ids: Vec<String> = decode(key, &bytes)?;
-                out.extend(ids.into_iter().map(|id| (n, id)));
+    /// Removes many ids from one chunk with one CAS.
+    pub fn remove_many(&self, chunk: u32, doomed: &[String]) -> Result<(), StorageError> {
+        if chunk == 0 || doomed.is_empty() {
+            return Ok(());
+        }
+        let doomed: std::collections::HashSet<&String> = doomed.iter().collect();
+        self.change_chunk(chunk, |ids| {
+            let before = ids.len();
+            ids.retain(|x| !doomed.contains(x));
+            before - ids.len()
+        })?;
+        Ok(())
+    }
+
+    /// Reads chunks `numbers` with one call, repairing directory entries found behind.
+    fn read_chunks(&self, dir: &[Entry], numbers: &[u32]) -> Result<Vec<Chunk>, StorageError> {
+        let chunk_keys: Vec<String> = numbers.iter().map(|n| keys::chunk(&self.prefix, *n)).collect();
+        let mut out = Vec::with_capacity(numbers.len());
+        for ((n, key), value) in numbers.iter().zip(&chunk_keys).zip(self.store.get_many(&chunk_keys)?) {
+            let chunk: Chunk = match value {
+                None => Chunk::default(),
+                Some(bytes) => decode(key, &bytes)?,
+            };
+            if dir.get(*n as usize - 1).is_some_and(|(_, seq)| *seq < chunk.seq) {
+                self.record(*n, chunk.ids.len(), chunk.seq)?;
             }
+            out.push(chunk);
         }
         Ok(out)
     }
 
+    /// Every id in order, with the chunk it is in. Two store calls whatever the length.
+    pub fn all(&self) -> Result<Vec<(u32, String)>, StorageError> {
+        let dir = self.directory()?;
+        let numbers: Vec<u32> = (1..=dir.len() as u32).collect();
+        let chunks = self.read_chunks(&dir, &numbers)?;
+        Ok(numbers.into_iter().zip(chunks).flat_map(|(n, c)| c.ids.into_iter().map(move |id| (n, id))).collect())
+    }
+
+    /// The ids at 0-based positions `offset .. offset + count`: two store calls (the
+    /// directory, then the one or two chunks holding the page), whatever the offset.
+    pub fn page(&self, offset: usize, count: usize) -> Result<Page, StorageError> {
+        let dir = self.directory()?;
+        let total = dir.iter().map(|(len, _)| len).sum();
+        if count == 0 || offset >= total {
+            return Ok(Page { ids: Vec::new(), total });
+        }
+        let mut before = 0;
+        let mut first = None;
+        let mut numbers = Vec::new();
+        let mut covered = 0;
+        for (i, (len, _)) in dir.iter().enumerate() {
+            if first.is_none() && before + len <= offset {
+                before += len;
+                continue;
+            }
+            if first.is_none() {
+                first = Some(offset - before);
+            }
+            numbers.push(i as u32 + 1);
+            covered += len;
+            if covered >= first.unwrap_or(0) + count {
+                break;
+            }
+        }
+        let skip = first.unwrap_or(0);
+        let chunks = self.read_chunks(&dir, &numbers)?;
+        let ids = chunks.into_iter().flat_map(|c| c.ids).skip(skip).take(count).collect();
+        Ok(Page { ids, total })
+    }
+
+    /// The length of the list by the directory: one store call.
+    pub fn len(&self) -> Result<usize, StorageError> {
+        Ok(self.directory()?.iter().map(|(len, _)| len).sum())
+    }
+
     /// Every key the list occupies (for deleting the whole list).
     pub fn storage_keys(&self) -> Result<Vec<String>, StorageError> {
-        let count = self.chunk_count()?;
+        let count = self.directory()?.len() as u32;
         let mut out: Vec<String> = (1..=count).map(|n| keys::chunk(&self.prefix, n)).collect();
-        out.push(keys::chunk_count(&self.prefix));
+        out.push(self.directory_key());
         Ok(out)
     }
 }
@@ -169,6 +264,43 @@ mod tests {
     }
 
     #[test]
+    fn late_pages_span_chunk_boundaries() {
+        let store = MemoryStore::default();
+        let list = ChunkedList::new(&store, "l".into());
+        let ids: Vec<String> = (0..CHUNK_CAPACITY * 3).map(|i| i.to_string()).collect();
+        list.append_many(&ids).expect("append");
+        let page = list.page(CHUNK_CAPACITY * 2 - 3, 5).expect("page");
+        assert_eq!(page.total, CHUNK_CAPACITY * 3);
+        let expected: Vec<String> = (CHUNK_CAPACITY * 2 - 3..CHUNK_CAPACITY * 2 + 2).map(|i| i.to_string()).collect();
+        assert_eq!(page.ids, expected);
+        assert!(list.page(CHUNK_CAPACITY * 3, 5).expect("page").ids.is_empty());
+    }
+
+    #[test]
+    fn pages_follow_removals() {
+        let store = MemoryStore::default();
+        let list = ChunkedList::new(&store, "l".into());
+        let ids: Vec<String> = (0..CHUNK_CAPACITY + 10).map(|i| i.to_string()).collect();
+        list.append_many(&ids).expect("append");
+        list.remove_many(1, &ids[..4]).expect("remove");
+        let page = list.page(CHUNK_CAPACITY - 5, 3).expect("page");
+        assert_eq!(page.total, CHUNK_CAPACITY + 6);
+        assert_eq!(page.ids, vec![(CHUNK_CAPACITY - 1).to_string(), CHUNK_CAPACITY.to_string(), (CHUNK_CAPACITY + 1).to_string()]);
+    }
+
+    #[test]
+    fn directory_left_behind_by_a_crash_is_repaired_by_a_reader() {
+        let store = MemoryStore::default();
+        let list = ChunkedList::new(&store, "l".into());
+        list.append("a").expect("append");
+        // A crash between a chunk write and its directory update.
+        store.set("l/1", &encode(&Chunk { seq: 9, ids: vec!["a".into(), "b".into()] })).expect("set");
+        assert_eq!(list.len().expect("len"), 1);
+        assert_eq!(list.all().expect("all").len(), 2);
+        assert_eq!(list.len().expect("len"), 2);
+    }
+
+    #[test]
     fn remove_takes_out_only_that_id() {
         let store = MemoryStore::default();
         let list = ChunkedList::new(&store, "l".into());
@@ -181,22 +313,7 @@ mod tests {
     }
 
     #[test]
-    fn append_many_fills_chunks_in_order() {
-        let store = MemoryStore::default();
-        let list = ChunkedList::new(&store, "l".into());
-        list.append("first").expect("append");
-        let ids: Vec<String> = (0..CHUNK_CAPACITY + 3).map(|i| i.to_string()).collect();
-        let chunks = list.append_many(&ids).expect("append many");
-        assert_eq!(chunks[0], 1);
-        assert_eq!(chunks[CHUNK_CAPACITY - 1], 2);
-        let all = list.all().expect("all");
-        assert_eq!(all.len(), CHUNK_CAPACITY + 4);
-        list.remove_many(1, &ids[..10]).expect("remove many");
-        assert_eq!(list.all().expect("all").len(), CHUNK_CAPACITY - 6);
-    }
-
-    #[test]
-    fn concurrent_appends_lose_nothing() {
+    fn concurrent_appends_and_removals_converge() {
         let store = MemoryStore::default();
         std::thread::scope(|s| {
             for t in 0..8 {
@@ -204,12 +321,16 @@ mod tests {
                 s.spawn(move || {
                     let list = ChunkedList::new(&store, "l".into());
                     for i in 0..300 {
-                        list.append(&format!("{t}-{i}")).expect("append");
+                        let chunk = list.append(&format!("{t}-{i}")).expect("append");
+                        if i % 3 == 0 {
+                            list.remove(chunk, &format!("{t}-{i}")).expect("remove");
+                        }
                     }
                 });
             }
         });
         let list = ChunkedList::new(&store, "l".into());
-        assert_eq!(list.all().expect("all").len(), 2400);
+        assert_eq!(list.all().expect("all").len(), 1600);
+        assert_eq!(list.len().expect("len"), 1600);
     }
 }

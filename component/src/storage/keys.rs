@@ -85,9 +85,9 @@ pub fn chunk(prefix: &str, n: u32) -> String {
     format!("{prefix}/{n}")
 }
 
-/// The number of chunks of the chunked list at `prefix`.
-pub fn chunk_count(prefix: &str) -> String {
-    format!("{prefix}/n")
+/// The directory (chunk lengths) of the chunked list at `prefix`.
+pub fn chunk_directory(prefix: &str) -> String {
+    format!("{prefix}/dir")
 }
 
 #[cfg(test)]

@@ -184,6 +184,17 @@ impl<'a> Resources<'a> {
         Ok(self.list().all()?.into_iter().map(|(_, id)| id).collect())
     }
 
+    /// The ids at 0-based positions `offset .. offset + count` of the listing, and the
+    /// listing's length: two store calls whatever the offset.
+    pub fn page(&self, offset: usize, count: usize) -> Result<super::chunked_list::Page, StorageError> {
+        self.list().page(offset, count)
+    }
+
+    /// The listing's length (may count records not yet committed or being deleted).
+    pub fn listed(&self) -> Result<usize, StorageError> {
+        self.list().len()
+    }
+
     /// The visible records among `ids`, in the same order, with one store call (plus one per
     /// pending record).
     pub fn get_many(&self, ids: &[String]) -> Result<Vec<ResourceRecord>, StorageError> {
