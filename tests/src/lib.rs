@@ -5,6 +5,8 @@
 //! The component must have been built first (`make build`, which runs
 //! `cargo build --release --target wasm32-wasip2 -p idplex-component`).
 
+pub mod replay;
+
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Duration;

@@ -231,7 +231,7 @@ impl<'a> ChunkedList<'a> {
     }
 
     /// The length of the list by the directory: one store call.
-    pub fn len(&self) -> Result<usize, StorageError> {
+    pub fn length(&self) -> Result<usize, StorageError> {
         Ok(self.directory()?.iter().map(|(len, _)| len).sum())
     }
 
@@ -295,9 +295,9 @@ mod tests {
         list.append("a").expect("append");
         // A crash between a chunk write and its directory update.
         store.set("l/1", &encode(&Chunk { seq: 9, ids: vec!["a".into(), "b".into()] })).expect("set");
-        assert_eq!(list.len().expect("len"), 1);
+        assert_eq!(list.length().expect("len"), 1);
         assert_eq!(list.all().expect("all").len(), 2);
-        assert_eq!(list.len().expect("len"), 2);
+        assert_eq!(list.length().expect("len"), 2);
     }
 
     #[test]
@@ -331,6 +331,6 @@ mod tests {
         });
         let list = ChunkedList::new(&store, "l".into());
         assert_eq!(list.all().expect("all").len(), 1600);
-        assert_eq!(list.len().expect("len"), 1600);
+        assert_eq!(list.length().expect("len"), 1600);
     }
 }

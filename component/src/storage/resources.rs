@@ -192,7 +192,7 @@ impl<'a> Resources<'a> {
 
     /// The listing's length (may count records not yet committed or being deleted).
     pub fn listed(&self) -> Result<usize, StorageError> {
-        self.list().len()
+        self.list().length()
     }
 
     /// The visible records among `ids`, in the same order, with one store call (plus one per
