@@ -21,6 +21,7 @@ wit_bindgen::generate!({
 
 use exports::idplex::scim::admin as wit_admin;
 use exports::idplex::scim::handler as wit_handler;
+use exports::idplex::scim::maintenance as wit_maintenance;
 use wasi::keyvalue::{atomics, batch, store as kv};
 
 /// The bucket every instance opens.
@@ -83,6 +84,11 @@ impl KvStore for WasiStore {
 
     fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
         atomics::increment(&self.bucket, key, delta).map_err(store_error)
+    }
+
+    fn list_keys(&self, cursor: Option<&str>) -> Result<(Vec<String>, Option<String>), StoreError> {
+        let response = self.bucket.list_keys(cursor).map_err(store_error)?;
+        Ok((response.keys, response.cursor))
     }
 
     fn cas(&self, key: &str) -> Result<Box<dyn CasHandle>, StoreError> {
@@ -245,5 +251,24 @@ impl wit_admin::Guest for Component {
             count: query.count,
         };
         with_app(|app, _| end_users::list(app, &query)).map(wit_page)
+    }
+}
+
+impl wit_maintenance::Guest for Component {
+    fn check(repair: bool) -> Result<wit_maintenance::Report, String> {
+        let store = WasiStore::open().map_err(|e| e.to_string())?;
+        let report = crate::maintenance::check(&App::new(&store, &WasiEnv), repair).map_err(|e| e.to_string())?;
+        Ok(wit_maintenance::Report {
+            keys: report.keys,
+            connections: report.connections,
+            users: report.users,
+            groups: report.groups,
+            memberships: report.memberships,
+            violations: report
+                .violations
+                .into_iter()
+                .map(|v| wit_maintenance::Violation { kind: v.kind.to_owned(), key: v.key, detail: v.detail, repaired: v.repaired })
+                .collect(),
+        })
     }
 }

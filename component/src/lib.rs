@@ -26,6 +26,7 @@ pub mod console;
 pub mod end_users;
 pub mod env;
 pub mod http;
+pub mod maintenance;
 pub mod ids;
 pub mod scim;
 pub mod storage;

@@ -8,5 +8,5 @@ mod view;
 
 pub use error::ConnectionError;
 pub use name::{MAX_NAME_CHARS, validate_name};
-pub use service::{authenticate, create, delete, get, list, regenerate_token, rename};
+pub use service::{authenticate, create, delete, get, list, purge, regenerate_token, rename};
 pub use view::{ConnectionView, Issued, scim_url};

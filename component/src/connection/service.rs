@@ -104,6 +104,12 @@ pub fn delete(app: &App<'_>, id: &str) -> Result<(), ConnectionError> {
         return Err(ConnectionError::NotFound);
     }
     connections::mark_deleted(app.store, id, app.now())?;
+    purge(app, id)
+}
+
+/// Removes every key of connection `id` once it is marked deleted (also used to finish a
+/// deletion a crash interrupted).
+pub fn purge(app: &App<'_>, id: &str) -> Result<(), ConnectionError> {
     let users = Resources::new(app.store, id, Kind::User);
     let groups = Resources::new(app.store, id, Kind::Group);
     let group_ids = groups.ids()?;

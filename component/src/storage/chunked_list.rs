@@ -83,7 +83,7 @@ impl<'a> ChunkedList<'a> {
     }
 
     /// Records that chunk `n` had `len` ids at change `seq`, unless a later change is known.
-    fn record(&self, n: u32, len: usize, seq: u64) -> Result<(), StorageError> {
+    pub(crate) fn record(&self, n: u32, len: usize, seq: u64) -> Result<(), StorageError> {
         let key = self.directory_key();
         let index = n as usize - 1;
         update(self.store, &key, |current| {
@@ -233,6 +233,24 @@ impl<'a> ChunkedList<'a> {
     /// The length of the list by the directory: one store call.
     pub fn length(&self) -> Result<usize, StorageError> {
         Ok(self.directory()?.iter().map(|(len, _)| len).sum())
+    }
+
+    /// Directory entries that disagree with their chunk: `(chunk, directory length, actual
+    /// length, actual seq)`.
+    pub fn directory_mismatches(&self) -> Result<Vec<(u32, usize, usize, u64)>, StorageError> {
+        let dir = self.directory()?;
+        let chunk_keys: Vec<String> = (1..=dir.len() as u32).map(|n| keys::chunk(&self.prefix, n)).collect();
+        let mut out = Vec::new();
+        for ((i, (len, seq)), (key, value)) in dir.iter().enumerate().zip(chunk_keys.iter().zip(self.store.get_many(&chunk_keys)?)) {
+            let chunk: Chunk = match value {
+                None => Chunk::default(),
+                Some(bytes) => decode(key, &bytes)?,
+            };
+            if chunk.ids.len() != *len || chunk.seq != *seq {
+                out.push((i as u32 + 1, *len, chunk.ids.len(), chunk.seq));
+            }
+        }
+        Ok(out)
     }
 
     /// Every key the list occupies (for deleting the whole list).

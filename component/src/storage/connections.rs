@@ -70,7 +70,7 @@ impl From<crate::store::StoreError> for ConnectionWriteError {
     }
 }
 
-fn list(store: &dyn KvStore) -> ChunkedList<'_> {
+pub(crate) fn list(store: &dyn KvStore) -> ChunkedList<'_> {
     ChunkedList::new(store, keys::CONNECTION_LIST.to_owned())
 }
 
@@ -85,7 +85,7 @@ fn name_holder(store: &dyn KvStore, id: &str, name: &str) -> Result<Holder, Stor
 }
 
 /// Whether a record read from storage is visible.
-fn visible(store: &dyn KvStore, record: &ConnectionRecord) -> Result<bool, StorageError> {
+pub(crate) fn visible(store: &dyn KvStore, record: &ConnectionRecord) -> Result<bool, StorageError> {
     Ok(match record.state {
         RecordState::Live => true,
         RecordState::Deleted => false,

@@ -28,10 +28,10 @@ pub enum MemberType {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Entry {
+pub(crate) struct Entry {
     #[serde(rename = "type")]
-    kind: MemberType,
-    chunk: u32,
+    pub(crate) kind: MemberType,
+    pub(crate) chunk: u32,
 }
 
 /// The membership of one group.
@@ -47,11 +47,11 @@ impl<'a> Members<'a> {
         Members { store, connection, group }
     }
 
-    fn list(&self) -> ChunkedList<'a> {
+    pub(crate) fn list(&self) -> ChunkedList<'a> {
         ChunkedList::new(self.store, keys::members(self.connection, self.group))
     }
 
-    fn entry_key(&self, member: &str) -> String {
+    pub(crate) fn entry_key(&self, member: &str) -> String {
         keys::member(self.connection, self.group, member)
     }
 
@@ -147,7 +147,7 @@ impl<'a> Members<'a> {
     }
 }
 
-fn member_of_add(store: &dyn KvStore, connection: &str, member: &str, group: &str) -> Result<(), StorageError> {
+pub(crate) fn member_of_add(store: &dyn KvStore, connection: &str, member: &str, group: &str) -> Result<(), StorageError> {
     let key = keys::member_of(connection, member);
     update(store, &key, |current| {
         let mut groups: Vec<String> = match current {

@@ -80,15 +80,15 @@ impl<'a> Resources<'a> {
         Resources { store, connection, kind }
     }
 
-    fn key(&self, id: &str) -> String {
+    pub(crate) fn key(&self, id: &str) -> String {
         keys::resource(self.connection, self.kind, id)
     }
 
-    fn claim_key(&self, (attribute, value): &UniqueValue) -> String {
+    pub(crate) fn claim_key(&self, (attribute, value): &UniqueValue) -> String {
         keys::resource_unique(self.connection, self.kind, attribute, value)
     }
 
-    fn list(&self) -> ChunkedList<'a> {
+    pub(crate) fn list(&self) -> ChunkedList<'a> {
         ChunkedList::new(self.store, keys::resource_list(self.connection, self.kind))
     }
 
@@ -100,7 +100,7 @@ impl<'a> Resources<'a> {
     }
 
     /// What record `holder` says about a claim on `value`.
-    fn holder(&self, holder: &str, value: &UniqueValue) -> Result<Holder, StorageError> {
+    pub(crate) fn holder(&self, holder: &str, value: &UniqueValue) -> Result<Holder, StorageError> {
         Ok(match read_json::<ResourceRecord>(self.store, &self.key(holder))? {
             None => Holder::Gone,
             Some(r) if r.state == RecordState::Deleted => Holder::Gone,
@@ -109,7 +109,7 @@ impl<'a> Resources<'a> {
         })
     }
 
-    fn visible(&self, record: &ResourceRecord) -> Result<bool, StorageError> {
+    pub(crate) fn visible(&self, record: &ResourceRecord) -> Result<bool, StorageError> {
         Ok(match record.state {
             RecordState::Live => true,
             RecordState::Deleted => false,
@@ -123,7 +123,7 @@ impl<'a> Resources<'a> {
 
     /// Claims every value of `values` for `id`; on a conflict releases what it claimed and
     /// returns the attribute in conflict.
-    fn claim_all(&self, id: &str, values: &[UniqueValue], now: i64) -> Result<Option<String>, StorageError> {
+    pub(crate) fn claim_all(&self, id: &str, values: &[UniqueValue], now: i64) -> Result<Option<String>, StorageError> {
         for (i, value) in values.iter().enumerate() {
             let won = unique::claim(self.store, &self.claim_key(value), id, now, |h| self.holder(h, value))?;
             if let Claimed::TakenBy(_) = won {
@@ -136,7 +136,7 @@ impl<'a> Resources<'a> {
         Ok(None)
     }
 
-    fn release_all(&self, id: &str, values: &[UniqueValue], now: i64) -> Result<(), StorageError> {
+    pub(crate) fn release_all(&self, id: &str, values: &[UniqueValue], now: i64) -> Result<(), StorageError> {
         for value in values {
             unique::release(self.store, &self.claim_key(value), id, now)?;
         }

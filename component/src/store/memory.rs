@@ -97,6 +97,27 @@ impl KvStore for MemoryStore {
         Ok(next)
     }
 
+    fn list_keys(&self, cursor: Option<&str>) -> Result<(Vec<String>, Option<String>), StoreError> {
+        const PAGE: usize = 100;
+        let inner = self.lock();
+        let keys: Vec<String> = match cursor {
+            None => inner.entries.keys().take(PAGE + 1).cloned().collect(),
+            Some(after) => inner
+                .entries
+                .range::<str, _>((std::ops::Bound::Excluded(after), std::ops::Bound::Unbounded))
+                .map(|(k, _)| k.clone())
+                .take(PAGE + 1)
+                .collect(),
+        };
+        if keys.len() > PAGE {
+            let page = keys[..PAGE].to_vec();
+            let next = page.last().cloned();
+            Ok((page, next))
+        } else {
+            Ok((keys, None))
+        }
+    }
+
     fn cas(&self, key: &str) -> Result<Box<dyn CasHandle>, StoreError> {
         let (version, seen) = self.snapshot(key);
         Ok(Box::new(MemoryCas { store: self.clone(), key: key.to_owned(), version, seen }))

@@ -62,4 +62,7 @@ pub trait KvStore {
     fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError>;
     /// Starts a compare-and-swap on `key`.
     fn cas(&self, key: &str) -> Result<Box<dyn CasHandle>, StoreError>;
+    /// One page of every key in the bucket, in no particular order, and the cursor of the
+    /// next page. Whole-store walks only (maintenance); never on a request path.
+    fn list_keys(&self, cursor: Option<&str>) -> Result<(Vec<String>, Option<String>), StoreError>;
 }
