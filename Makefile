@@ -7,7 +7,7 @@ COMPONENT := target/$(WASM_TARGET)/release/idplex_component.wasm
 LISTEN ?= 127.0.0.1:8080
 DATA ?= ./idplex-data
 
-.PHONY: all build build-component run test test-unit test-e2e setup clippy fmt clean
+.PHONY: all build build-component run test bench-storage setup clippy fmt clean
 
 all: build
 
@@ -20,8 +20,10 @@ build-component: setup
 	$(CARGO) build --release --target $(WASM_TARGET) -p idplex-component
 
 ## build: the component, then the `idplex` executable with the component embedded.
+## Built for the whole workspace with all targets so that `make test` reuses every artefact
+## (the same feature resolution: wasmtime is compiled once).
 build: build-component
-	$(CARGO) build --release -p idplex-host
+	$(CARGO) build --release --workspace --all-targets
 	@echo "built target/release/idplex (component embedded: $(COMPONENT))"
 
 ## run: build and serve with the embedded defaults (SQLite store in $(DATA)).
@@ -31,6 +33,10 @@ run: build
 ## test: every test: component unit tests, host tests, end-to-end tests.
 test: build
 	$(CARGO) test --release --workspace --no-fail-fast
+
+## bench-storage: storage scaling figures (1,000 vs 100,000 users; BENCH_ARGS="--sizes 1000,1000000" for more).
+bench-storage: build
+	$(CARGO) run --release -p idplex-e2e --bin bench-storage -- $(BENCH_ARGS)
 
 ## clippy: lints for the host (native) and the component (native and wasm).
 clippy: setup

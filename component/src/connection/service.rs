@@ -118,7 +118,6 @@ pub fn purge(app: &App<'_>, id: &str) -> Result<(), ConnectionError> {
     crate::storage::members::purge_connection(app.store, id, &group_ids, &member_ids)?;
     users.purge()?;
     groups.purge()?;
-    app.store.delete(&keys::stats(id)).map_err(StorageError::from)?;
     connections::forget(app.store, id)?;
     Ok(())
 }

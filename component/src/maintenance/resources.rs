@@ -8,29 +8,13 @@ use crate::storage::connections::RecordState;
 use crate::storage::keys::{self, Kind};
 use crate::storage::members;
 use crate::storage::resources::{ResourceRecord, Resources};
-use crate::storage::stats::{self, Stats};
 use crate::storage::unique::{self, GRACE_MILLIS, Holder};
 use crate::storage::{StorageError, decode, encode};
 
 /// Checks the users and groups of `connection`.
 pub(crate) fn check(checker: &mut Checker<'_, '_>, connection: &str, all: &[String]) -> Result<(), StorageError> {
-    let mut counts = Stats::default();
-    for kind in [Kind::User, Kind::Group] {
-        let live = check_kind(checker, connection, kind, all)?;
-        match kind {
-            Kind::User => counts.users = live,
-            Kind::Group => counts.groups = live,
-        }
-    }
-    checker.report.users += counts.users;
-    checker.report.groups += counts.groups;
-    let store = checker.app.store;
-    let stored = stats::read_many(store, &[connection])?.pop().unwrap_or_default();
-    if stored != counts {
-        let key = keys::stats(connection);
-        let detail = format!("counts say {} users / {} groups, records say {} / {}", stored.users, stored.groups, counts.users, counts.groups);
-        checker.violation("count-mismatch", key.clone(), detail, || Ok(store.set(&key, &encode(&counts))?))?;
-    }
+    checker.report.users += check_kind(checker, connection, Kind::User, all)?;
+    checker.report.groups += check_kind(checker, connection, Kind::Group, all)?;
     Ok(())
 }
 

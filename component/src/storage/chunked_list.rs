@@ -253,6 +253,19 @@ impl<'a> ChunkedList<'a> {
         Ok(out)
     }
 
+    /// The lengths of many lists by their directories, with one store call.
+    pub fn lengths_many(store: &dyn KvStore, prefixes: &[String]) -> Result<Vec<usize>, StorageError> {
+        let dir_keys: Vec<String> = prefixes.iter().map(|p| keys::chunk_directory(p)).collect();
+        dir_keys
+            .iter()
+            .zip(store.get_many(&dir_keys)?)
+            .map(|(key, value)| match value {
+                None => Ok(0),
+                Some(bytes) => decode::<Vec<Entry>>(key, &bytes).map(|dir| dir.iter().map(|(len, _)| len).sum()),
+            })
+            .collect()
+    }
+
     /// Every key the list occupies (for deleting the whole list).
     pub fn storage_keys(&self) -> Result<Vec<String>, StorageError> {
         let count = self.directory()?.len() as u32;

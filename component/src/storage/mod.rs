@@ -6,7 +6,7 @@
 //! - uniqueness (connection names, userNames) is a claim on an index key made with CAS
 //!   ([`unique`]); the claim is the commit point of a create;
 //! - ordered listings are chunked id lists ([`chunked_list`]), so no value grows unboundedly;
-//! - counts live in a small per-connection document updated with CAS ([`stats`]);
+//! - counts are the listings' lengths, read from their directories ([`stats`]);
 //! - multi-key changes are ordered so that a crash between two writes leaves a state that
 //!   reads correctly: readers skip what is not committed, and stale claims are reclaimed.
 

@@ -15,7 +15,7 @@ use super::chunked_list::ChunkedList;
 use super::connections::RecordState;
 use super::keys::{self, Kind};
 use super::unique::{self, Claimed, Holder};
-use super::{StorageError, decode, encode, read_json, stats};
+use super::{StorageError, decode, encode, read_json};
 use crate::store::{KvStore, StoreError, SwapError};
 
 /// One unique value a record holds: the attribute and its normalised value.
@@ -92,13 +92,6 @@ impl<'a> Resources<'a> {
         ChunkedList::new(self.store, keys::resource_list(self.connection, self.kind))
     }
 
-    fn count_delta(&self, delta: i64) -> Result<(), StorageError> {
-        match self.kind {
-            Kind::User => stats::add(self.store, self.connection, delta, 0),
-            Kind::Group => stats::add(self.store, self.connection, 0, delta),
-        }
-    }
-
     /// What record `holder` says about a claim on `value`.
     pub(crate) fn holder(&self, holder: &str, value: &UniqueValue) -> Result<Holder, StorageError> {
         Ok(match read_json::<ResourceRecord>(self.store, &self.key(holder))? {
@@ -160,7 +153,6 @@ impl<'a> Resources<'a> {
             record.state = RecordState::Live;
             self.store.set(&key, &encode(&record))?;
         }
-        self.count_delta(1)?;
         Ok(record)
     }
 
@@ -277,7 +269,6 @@ impl<'a> Resources<'a> {
         self.release_all(id, &record.unique, now)?;
         self.list().remove(record.chunk, id)?;
         self.store.delete(&key)?;
-        self.count_delta(-1)?;
         Ok(())
     }
 

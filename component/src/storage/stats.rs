@@ -1,12 +1,14 @@
-//! Per-connection resource counts, kept in one small document changed only with CAS.
+//! Per-connection resource counts, read from the listings' directories: one store call for
+//! any number of connections, and nothing separate to keep in step (a count cannot drift from
+//! what the listing holds).
 
-use serde::{Deserialize, Serialize};
-
-use super::{StorageError, decode, encode, keys};
-use crate::store::{KvStore, Update, update};
+use super::chunked_list::ChunkedList;
+use super::keys::{self, Kind};
+use super::StorageError;
+use crate::store::KvStore;
 
 /// How many resources a connection holds.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Stats {
     /// Number of users.
     pub users: u64,
@@ -14,31 +16,13 @@ pub struct Stats {
     pub groups: u64,
 }
 
-/// Adds `users` and `groups` (either may be negative) to a connection's counts; counts never
-/// go below zero.
-pub fn add(store: &dyn KvStore, connection: &str, users: i64, groups: i64) -> Result<(), StorageError> {
-    let key = keys::stats(connection);
-    update(store, &key, |current| {
-        let mut stats: Stats = match current {
-            None => Stats::default(),
-            Some(bytes) => decode(&key, bytes)?,
-        };
-        stats.users = stats.users.saturating_add_signed(users);
-        stats.groups = stats.groups.saturating_add_signed(groups);
-        Ok(Update::Write(encode(&stats), ()))
-    })
-}
-
-/// The counts of many connections with one store call, in the order of `connections`.
+/// The counts of many connections with one store call, in the order of `connections`. A
+/// count includes, for the milliseconds they take, creates and deletes in flight.
 pub fn read_many(store: &dyn KvStore, connections: &[&str]) -> Result<Vec<Stats>, StorageError> {
-    let stat_keys: Vec<String> = connections.iter().map(|c| keys::stats(c)).collect();
-    let values = store.get_many(&stat_keys)?;
-    stat_keys
+    let prefixes: Vec<String> = connections
         .iter()
-        .zip(values)
-        .map(|(key, value)| match value {
-            None => Ok(Stats::default()),
-            Some(bytes) => decode(key, &bytes),
-        })
-        .collect()
+        .flat_map(|c| [keys::resource_list(c, Kind::User), keys::resource_list(c, Kind::Group)])
+        .collect();
+    let lengths = ChunkedList::lengths_many(store, &prefixes)?;
+    Ok(lengths.chunks(2).map(|pair| Stats { users: pair[0] as u64, groups: pair.get(1).copied().unwrap_or(0) as u64 }).collect())
 }
