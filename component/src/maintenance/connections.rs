@@ -62,6 +62,7 @@ pub(crate) fn check(checker: &mut Checker<'_, '_>, all: &[String]) -> Result<Vec
                     Ok(store.delete(&key)?)
                 })?;
             }
+            RecordState::Deleted if checker.now - record.last_modified <= GRACE_MILLIS => {}
             RecordState::Deleted => {
                 checker.violation("interrupted-delete", key.clone(), format!("deletion of connection {id} did not finish"), || {
                     unique::release(store, &keys::connection_name(&record.name), &id, checker_now(app))?;
@@ -73,7 +74,9 @@ pub(crate) fn check(checker: &mut Checker<'_, '_>, all: &[String]) -> Result<Vec
     }
     for key in under(all, "conn/") {
         let id = &key["conn/".len()..];
-        if !listed.contains(id) {
+        let young = read_json::<ConnectionRecord>(store, key)?
+            .is_some_and(|r| r.state != RecordState::Live && checker.now - r.last_modified.max(r.created) <= GRACE_MILLIS);
+        if !listed.contains(id) && !young {
             checker.violation("unlisted-record", key.clone(), format!("connection {id} has a record but is not listed"), || {
                 connection::purge(app, id).map_err(|e| StorageError::Store(crate::store::StoreError(e.to_string())))
             })?;

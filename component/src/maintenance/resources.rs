@@ -9,7 +9,7 @@ use crate::storage::keys::{self, Kind};
 use crate::storage::members;
 use crate::storage::resources::{ResourceRecord, Resources};
 use crate::storage::unique::{self, GRACE_MILLIS, Holder};
-use crate::storage::{StorageError, decode, encode};
+use crate::storage::{StorageError, decode, encode, read_json};
 
 /// Checks the users and groups of `connection`.
 pub(crate) fn check(checker: &mut Checker<'_, '_>, connection: &str, all: &[String]) -> Result<(), StorageError> {
@@ -60,6 +60,7 @@ fn check_kind(checker: &mut Checker<'_, '_>, connection: &str, kind: Kind, all: 
                     })?;
                     continue;
                 }
+                RecordState::Deleted if now - record.last_modified <= GRACE_MILLIS => continue,
                 RecordState::Deleted => {
                     checker.violation("interrupted-delete", key.clone(), format!("deletion of {id} did not finish"), || {
                         resources.release_all(id, &record.unique, now)?;
@@ -95,7 +96,9 @@ fn check_kind(checker: &mut Checker<'_, '_>, connection: &str, kind: Kind, all: 
     let record_prefix = format!("res/{connection}/{tag}/");
     for key in under(all, &record_prefix) {
         let id = &key[record_prefix.len()..];
-        if !seen.contains(id) {
+        let young = read_json::<ResourceRecord>(store, key)?
+            .is_some_and(|r| r.state != RecordState::Live && checker.now - r.last_modified.max(r.created) <= GRACE_MILLIS);
+        if !seen.contains(id) && !young {
             checker.violation("unlisted-record", key.clone(), format!("{id} has a record but is not listed"), || {
                 members::leave_all(store, connection, id)?;
                 Ok(store.delete(key)?)

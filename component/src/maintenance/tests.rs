@@ -53,6 +53,9 @@ fn interrupted_user_delete_is_finished() {
     let mut record: serde_json::Value = serde_json::from_slice(&h.store.get(&key).expect("get").expect("record")).expect("json");
     record["state"] = json!("deleted");
     h.store.set(&key, record.to_string().as_bytes()).expect("set");
+    // A deletion in flight is not judged until the grace period has passed.
+    assert!(kinds(&h, false).is_empty());
+    h.env.millis.set(h.env.millis.get() + 2 * crate::storage::unique::GRACE_MILLIS);
     assert_eq!(kinds(&h, true), vec!["interrupted-delete"]);
     assert!(kinds(&h, false).is_empty());
     assert_eq!(h.scim(&c, "POST", "/Users", Some(user("a"))).status, 201);
@@ -66,5 +69,39 @@ fn keys_of_a_half_deleted_connection_are_orphans() {
     h.store.delete(&format!("conn/{}", c.id)).expect("delete");
     let found = kinds(&h, true);
     assert!(found.contains(&"listed-without-record") && found.contains(&"orphan-keys"), "{found:?}");
+    assert!(kinds(&h, false).is_empty());
+}
+
+#[test]
+fn create_cut_short_before_its_commit_is_garbage_after_the_grace_period() {
+    let h = Harness::new();
+    let c = h.connection("A");
+    let id = h.scim(&c, "POST", "/Users", Some(user("a"))).body_json()["id"].as_str().unwrap_or_default().to_owned();
+    // Drop the claim: as if the process died between listing the record and claiming.
+    let key = format!("res/{}/u/{id}", c.id);
+    let mut record: serde_json::Value = serde_json::from_slice(&h.store.get(&key).expect("get").expect("record")).expect("json");
+    record["state"] = json!("pending");
+    h.store.set(&key, record.to_string().as_bytes()).expect("set");
+    let claim = crate::storage::keys::resource_unique(&c.id, crate::storage::keys::Kind::User, "userName", "a");
+    h.store.delete(&claim).expect("delete");
+    assert!(kinds(&h, false).is_empty());
+    assert_eq!(h.scim(&c, "GET", &format!("/Users/{id}"), None).status, 404);
+    h.env.millis.set(h.env.millis.get() + 2 * crate::storage::unique::GRACE_MILLIS);
+    assert_eq!(kinds(&h, true), vec!["abandoned-create"]);
+    assert!(kinds(&h, false).is_empty());
+}
+
+#[test]
+fn create_cut_short_after_its_commit_is_finished_by_the_next_read() {
+    let h = Harness::new();
+    let c = h.connection("A");
+    let id = h.scim(&c, "POST", "/Users", Some(user("a"))).body_json()["id"].as_str().unwrap_or_default().to_owned();
+    let key = format!("res/{}/u/{id}", c.id);
+    let mut record: serde_json::Value = serde_json::from_slice(&h.store.get(&key).expect("get").expect("record")).expect("json");
+    record["state"] = json!("pending");
+    h.store.set(&key, record.to_string().as_bytes()).expect("set");
+    assert_eq!(h.scim(&c, "GET", &format!("/Users/{id}"), None).status, 200);
+    let after: serde_json::Value = serde_json::from_slice(&h.store.get(&key).expect("get").expect("record")).expect("json");
+    assert_eq!(after["state"], "live");
     assert!(kinds(&h, false).is_empty());
 }

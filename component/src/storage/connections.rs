@@ -1,8 +1,8 @@
 //! Connection records: create, read, list, rename, re-key and delete, with the connection
 //! name unique case-insensitively.
 //!
-//! Create: append the id to the connection list, write the record as `Pending`, claim the
-//! name (the commit point), mark the record `Live`. A reader treats a `Pending` record as live
+//! Create: write the record as `Pending`, append the id to the connection list, record the
+//! chunk, claim the name (the commit point), mark the record `Live`. A reader treats a `Pending` record as live
 //! only if the name claim points to it, so a crash at any step leaves either a connection that
 //! fully exists or one that no reader shows.
 
@@ -98,8 +98,10 @@ pub(crate) fn visible(store: &dyn KvStore, record: &ConnectionRecord) -> Result<
 /// `record.state` are set here.
 pub fn create(store: &dyn KvStore, mut record: ConnectionRecord, now: i64) -> Result<ConnectionRecord, ConnectionWriteError> {
     let key = keys::connection(&record.id);
-    record.chunk = list(store).append(&record.id)?;
     record.state = RecordState::Pending;
+    record.chunk = 0;
+    store.set(&key, &encode(&record))?;
+    record.chunk = list(store).append(&record.id)?;
     store.set(&key, &encode(&record))?;
     let name_key = keys::connection_name(&record.name);
     match unique::claim(store, &name_key, &record.id, now, |holder| name_holder(store, holder, &record.name))? {
@@ -187,7 +189,10 @@ pub fn rename(store: &dyn KvStore, id: &str, name: &str, now: i64) -> Result<Con
 /// resources is the caller's next step; the record key itself is deleted last, by
 /// [`forget`].
 pub fn mark_deleted(store: &dyn KvStore, id: &str, now: i64) -> Result<ConnectionRecord, ConnectionWriteError> {
-    let record = modify(store, id, |record| record.state = RecordState::Deleted)?;
+    let record = modify(store, id, |record| {
+        record.state = RecordState::Deleted;
+        record.last_modified = now;
+    })?;
     unique::release(store, &keys::connection_name(&record.name), id, now)?;
     list(store).remove(record.chunk, id)?;
     Ok(record)

@@ -1,12 +1,13 @@
-//! SCIM resource documents (users, groups) of one connection, with their uniqueness claims,
-//! listing order and counts.
+//! SCIM resource documents (users, groups) of one connection, with their uniqueness claims
+//! and listing order.
 //!
 //! A record lists the unique values it holds (`unique`: attribute and normalised value); the
-//! claim on each is what makes the value taken. Create: list append, record `Pending`, claims
-//! (the commit point), record `Live`, count +1. Replace: claim new values, CAS the record,
-//! release dropped values. Delete: mark `Deleted` with CAS (invisible from then on), release
-//! claims, leave the list, delete the record, count −1. A crash between any two writes leaves
-//! something every reader handles: see `docs/storage.md`.
+//! claim on each is what makes the value taken. Create: record `Pending`, list append, record
+//! with its chunk, claims (the commit point), record `Live` (a reader that finds a committed
+//! `Pending` record finishes this step). Replace: claim new values, CAS the record, release
+//! dropped values. Delete: mark `Deleted` with CAS (invisible from then on), release claims,
+//! leave the list, delete the record. A crash between any two writes leaves something every
+//! reader handles: see `docs/storage.md`.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -16,7 +17,7 @@ use super::connections::RecordState;
 use super::keys::{self, Kind};
 use super::unique::{self, Claimed, Holder};
 use super::{StorageError, decode, encode, read_json};
-use crate::store::{KvStore, StoreError, SwapError};
+use crate::store::{KvStore, StoreError, SwapError, Update};
 
 /// One unique value a record holds: the attribute and its normalised value.
 pub type UniqueValue = (String, String);
@@ -108,8 +109,14 @@ impl<'a> Resources<'a> {
             RecordState::Deleted => false,
             RecordState::Pending => match record.unique.first() {
                 None => false,
-                Some(value) => unique::holder(self.store, &self.claim_key(value))?
-                    .is_some_and(|c| c.id.as_deref() == Some(record.id.as_str())),
+                Some(value) => {
+                    let committed = unique::holder(self.store, &self.claim_key(value))?
+                        .is_some_and(|c| c.id.as_deref() == Some(record.id.as_str()));
+                    if committed {
+                        self.promote(&record.id)?;
+                    }
+                    committed
+                }
             },
         })
     }
@@ -140,20 +147,35 @@ impl<'a> Resources<'a> {
     /// `state` and `version` are set here.
     pub fn create(&self, mut record: ResourceRecord, now: i64) -> Result<ResourceRecord, WriteError<()>> {
         let key = self.key(&record.id);
-        record.chunk = self.list().append(&record.id)?;
         record.version = 1;
-        record.state = if record.unique.is_empty() { RecordState::Live } else { RecordState::Pending };
+        record.state = RecordState::Pending;
+        record.chunk = 0;
+        self.store.set(&key, &encode(&record))?;
+        let chunk = self.list().append(&record.id)?;
+        record.chunk = chunk;
         self.store.set(&key, &encode(&record))?;
         if let Some(attribute) = self.claim_all(&record.id, &record.unique, now)? {
-            self.list().remove(record.chunk, &record.id)?;
+            self.list().remove(chunk, &record.id)?;
             self.store.delete(&key)?;
             return Err(WriteError::Conflict(attribute));
         }
-        if record.state == RecordState::Pending {
+        Ok(self.promote(&record.id)?.unwrap_or(record))
+    }
+
+    /// Marks a committed `Pending` record `Live` (and records its chunk) with CAS; returns the
+    /// record as it now stands. Readers call it too, so a create cut short after its commit
+    /// point is finished by the next read.
+    fn promote(&self, id: &str) -> Result<Option<ResourceRecord>, StorageError> {
+        let key = self.key(id);
+        crate::store::update(self.store, &key, |current| {
+            let Some(bytes) = current else { return Ok(Update::Keep(None)) };
+            let mut record: ResourceRecord = decode(&key, bytes)?;
+            if record.state != RecordState::Pending {
+                return Ok(Update::Keep(Some(record)));
+            }
             record.state = RecordState::Live;
-            self.store.set(&key, &encode(&record))?;
-        }
-        Ok(record)
+            Ok(Update::Write(encode(&record), Some(record)))
+        })
     }
 
     /// The visible resource `id`, if any.
@@ -264,6 +286,7 @@ impl<'a> Resources<'a> {
             }
             allow(&record).map_err(WriteError::Rejected)?;
             record.state = RecordState::Deleted;
+            record.last_modified = now;
             Ok(crate::store::Update::Write(encode(&record), record))
         })?;
         self.release_all(id, &record.unique, now)?;
