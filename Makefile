@@ -15,9 +15,9 @@ all: build
 setup:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
 
-## build-component: the idplex component (all product logic) for wasm32-wasip2.
+## build-component: the idplex component (all product logic) and the Spin front, for wasm32-wasip2.
 build-component: setup
-	$(CARGO) build --release --target $(WASM_TARGET) -p idplex-component
+	$(CARGO) build --release --target $(WASM_TARGET) -p idplex-component -p idplex-spin
 
 ## build: the component, then the `idplex` executable with the component embedded.
 ## Built for the whole workspace with all targets so that `make test` reuses every artefact
@@ -41,7 +41,7 @@ bench-storage: build
 ## clippy: lints for the host (native) and the component (native and wasm).
 clippy: setup
 	$(CARGO) clippy --release --workspace --all-targets -- -D warnings
-	$(CARGO) clippy --release --target $(WASM_TARGET) -p idplex-component -- -D warnings
+	$(CARGO) clippy --release --target $(WASM_TARGET) -p idplex-component -p idplex-spin -- -D warnings
 
 fmt:
 	$(CARGO) fmt --all
