@@ -6,6 +6,7 @@
 //! `cargo build --release --target wasm32-wasip2 -p idplex-component`).
 
 pub mod replay;
+pub mod spin;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -13,6 +14,8 @@ use std::time::Duration;
 
 use idplex_host::{ComponentSource, Host, HostConfig, Runtime, sha256_hex};
 use serde_json::{Value, json};
+
+pub mod process;
 
 /// The admin token every test server is configured with.
 pub const ADMIN_TOKEN: &str = "idplex_admin_e2e-test-token";
@@ -95,7 +98,7 @@ impl Server {
 
     /// A client for this server.
     pub fn client(&self) -> Client {
-        Client { url: self.url.clone(), http: reqwest::blocking::Client::new() }
+        Client::new(&self.url)
     }
 }
 
@@ -137,7 +140,12 @@ pub struct Credentials {
 impl Credentials {
     /// The same credentials against another server (e.g. after a restart on a new port).
     pub fn on(&self, server: &Server) -> Credentials {
-        Credentials { scim_url: format!("{}/scim/v2/{}", server.url, self.id), ..self.clone() }
+        self.on_url(&server.url)
+    }
+
+    /// The same credentials against the server at origin `url`.
+    pub fn on_url(&self, url: &str) -> Credentials {
+        Credentials { scim_url: format!("{url}/scim/v2/{}", self.id), ..self.clone() }
     }
 }
 
@@ -149,6 +157,33 @@ pub struct Client {
 }
 
 impl Client {
+    /// A client for the server at `url`.
+    pub fn new(url: &str) -> Client {
+        Client { url: url.to_owned(), http: reqwest::blocking::Client::new() }
+    }
+
+    /// Sends a request, or `None` when the server cannot be reached (it was killed).
+    pub fn try_send(&self, method: &str, url: &str, token: Option<&str>, body: Option<&Value>) -> Option<Reply> {
+        let url = if url.starts_with("http") { url.to_owned() } else { format!("{}{url}", self.url) };
+        let method = reqwest::Method::from_bytes(method.as_bytes()).ok()?;
+        let mut request = self.http.request(method, url).timeout(Duration::from_secs(30));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.header("content-type", "application/scim+json").body(body.to_string());
+        }
+        let response = request.send().ok()?;
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap_or_default().to_owned()))
+            .collect();
+        let bytes = response.bytes().ok()?;
+        Some(Reply { status, headers, json: serde_json::from_slice(&bytes).unwrap_or(Value::Null) })
+    }
+
     /// Sends a request; `token` becomes a bearer token, `body` JSON.
     pub fn send(&self, method: &str, url: &str, token: Option<&str>, body: Option<&Value>, headers: &[(&str, &str)]) -> Reply {
         let url = if url.starts_with("http") { url.to_owned() } else { format!("{}{url}", self.url) };

@@ -1,0 +1,131 @@
+//! Command-line flags of the `idplex` executable.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::host::{DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENCY};
+use crate::kv::StoreSpec;
+
+/// `idplex`: multi-IdP SCIM 2.0 provisioning.
+#[derive(Debug, Parser)]
+#[command(
+    name = "idplex",
+    version,
+    about = "Multi-IdP SCIM 2.0 provisioning server"
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve SCIM, the admin API and the admin console over HTTP.
+    Serve(ServeArgs),
+    /// Manage the admin token.
+    #[command(subcommand)]
+    AdminToken(AdminTokenCommand),
+    /// Check the whole store for broken invariants (safe while a server is running).
+    Check(CheckArgs),
+}
+
+/// Flags of `idplex check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Repair each violation found (with the same CAS writes the request path uses).
+    #[arg(long)]
+    pub repair: bool,
+    /// Data directory of the server.
+    #[arg(long, env = "IDPLEX_DATA", default_value = "./idplex-data")]
+    pub data: PathBuf,
+    /// Component file to run instead of the embedded one.
+    #[arg(long, env = "IDPLEX_COMPONENT")]
+    pub component: Option<PathBuf>,
+    /// Key-value store: `sqlite` (file idplex.sqlite3 in the data directory).
+    #[arg(long, default_value = "sqlite")]
+    pub store: StoreSpec,
+}
+
+/// Flags of `idplex serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "IDPLEX_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// Data directory (store and admin token hash); created if missing.
+    #[arg(long, env = "IDPLEX_DATA", default_value = "./idplex-data")]
+    pub data: PathBuf,
+    /// Admin token to use instead of the generated one.
+    #[arg(long, env = "IDPLEX_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+    /// Externally visible origin used in SCIM URLs, e.g. https://idp.example.com
+    /// (default: taken from each request's Host header).
+    #[arg(long, env = "IDPLEX_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Component file to run instead of the embedded one.
+    #[arg(long, env = "IDPLEX_COMPONENT")]
+    pub component: Option<PathBuf>,
+    /// Key-value store: `sqlite` (file idplex.sqlite3 in the data directory).
+    #[arg(long, default_value = "sqlite")]
+    pub store: StoreSpec,
+    /// Most requests handled at once.
+    #[arg(long, default_value_t = DEFAULT_MAX_CONCURRENCY)]
+    pub max_concurrency: usize,
+    /// Largest accepted request body in bytes (larger ones get 413).
+    #[arg(long, default_value_t = DEFAULT_MAX_BODY_BYTES)]
+    pub max_body_bytes: usize,
+}
+
+/// Subcommands of `idplex admin-token`.
+#[derive(Debug, Subcommand)]
+pub enum AdminTokenCommand {
+    /// Issue a new admin token and print it once; the old one stops working when the server
+    /// restarts.
+    Reset {
+        /// Data directory of the server.
+        #[arg(long, env = "IDPLEX_DATA", default_value = "./idplex-data")]
+        data: PathBuf,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory as _;
+
+    #[test]
+    fn flags_are_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn serve_defaults() {
+        let cli = Cli::try_parse_from(["idplex", "serve"]).expect("parse");
+        let Command::Serve(args) = cli.command else {
+            panic!("serve")
+        };
+        assert_eq!(args.store, StoreSpec::Sqlite);
+        assert_eq!(args.max_body_bytes, 10 << 20);
+        assert!(args.component.is_none());
+    }
+
+    #[test]
+    fn unsupported_store_is_a_usage_error() {
+        let err = Cli::try_parse_from(["idplex", "serve", "--store", "redis://localhost:6379/0"])
+            .expect_err("redis is not supported yet");
+        assert!(err.to_string().contains("not supported yet"));
+    }
+
+    #[test]
+    fn admin_token_reset_takes_data_dir() {
+        let cli = Cli::try_parse_from(["idplex", "admin-token", "reset", "--data", "/tmp/x"])
+            .expect("parse");
+        let Command::AdminToken(AdminTokenCommand::Reset { data }) = cli.command else {
+            panic!("admin-token reset")
+        };
+        assert_eq!(data, PathBuf::from("/tmp/x"));
+    }
+}

@@ -1,0 +1,152 @@
+//! The `idplex` executable: `idplex serve` and `idplex admin-token reset`.
+
+use std::io::Write as _;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::Parser as _;
+use idplex_host::admin_token::{self, AdminToken};
+use idplex_host::cli::{AdminTokenCommand, CheckArgs, Cli, Command, ServeArgs};
+use idplex_host::{ComponentSource, Host, HostConfig, Runtime, banner, maintenance, sha256_hex};
+
+fn main() -> ExitCode {
+    init_tracing();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => serve(args),
+        Command::AdminToken(AdminTokenCommand::Reset { data }) => reset_admin_token(&data),
+        Command::Check(args) => check(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(ansi)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let token = admin_token::bootstrap(&args.data, args.admin_token.as_deref())?;
+    let source = args
+        .component
+        .clone()
+        .map_or(ComponentSource::Default, ComponentSource::Path);
+    let runtime = Runtime::load(source)?;
+    let host = Host::open(
+        runtime,
+        HostConfig {
+            data_dir: args.data.clone(),
+            admin_token_sha256: token.sha256().to_owned(),
+            public_base_url: args.public_url.clone(),
+            max_concurrency: args.max_concurrency,
+            max_body_bytes: args.max_body_bytes,
+            store: args.store.clone(),
+        },
+    )?;
+
+    let tokio = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    tokio.block_on(async {
+        let listener = tokio::net::TcpListener::bind(&args.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", args.listen))?;
+        let addr = listener.local_addr()?;
+        print_stdout(&banner::startup_message(
+            addr,
+            &args.data,
+            args.public_url.as_deref(),
+            &token,
+        ));
+        idplex_host::serve(Arc::new(host), listener, shutdown_signal()).await
+    })?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn reset_admin_token(data: &std::path::Path) -> anyhow::Result<()> {
+    let AdminToken::Generated { token, .. } = admin_token::reset(data)? else {
+        anyhow::bail!("reset did not generate a token");
+    };
+    print_stdout(&format!(
+        "New admin token (shown only this once; only its hash is stored in {}):\n  {token}\n\
+         Restart `idplex serve` for it to take effect; until then the old token keeps working.\n\
+         A token given with --admin-token or IDPLEX_ADMIN_TOKEN takes precedence over this one.\n",
+        data.display()
+    ));
+    Ok(())
+}
+
+/// How long `idplex check` may run guest code: it walks the whole store.
+const CHECK_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(3600);
+
+fn check(args: CheckArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        args.data.is_dir(),
+        "no data directory at {}; pass --data (or IDPLEX_DATA)",
+        args.data.display()
+    );
+    let source = args
+        .component
+        .map_or(ComponentSource::Default, ComponentSource::Path);
+    let runtime = Runtime::load(source)?.with_guest_time_limit(CHECK_TIME_LIMIT);
+    // The check serves no requests; the admin token hash is that of a random, discarded token.
+    let mut unused_token = [0u8; 32];
+    getrandom::fill(&mut unused_token).map_err(|e| anyhow::anyhow!("OS random generator: {e}"))?;
+    let mut config = HostConfig::new(&args.data, sha256_hex(&hex::encode(unused_token)));
+    config.store = args.store;
+    let report = Host::open(runtime, config)?.check(args.repair)?;
+    print_stdout(&maintenance::render(&report));
+    anyhow::ensure!(
+        maintenance::is_clean(&report),
+        "the store has violations; run `idplex check --repair` to fix them"
+    );
+    Ok(())
+}
+
+/// Writes to stdout and flushes, so the message appears before any request is served.
+fn print_stdout(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    // A closed stdout must not stop the server.
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutdown requested");
+}

@@ -1,0 +1,52 @@
+//! The data of one request's `Store`: WASI, resources, key-value and configuration.
+
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+
+use crate::config::{ConfigCtx, ConfigView};
+use crate::kv::wasi_impl::{KeyValueCtx, KeyValueView};
+
+/// Everything the guest can reach during one request; dropped with the request's `Store`.
+pub(crate) struct RequestState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    kv: KeyValueCtx,
+    config: ConfigCtx,
+}
+
+impl RequestState {
+    /// Fresh state over the host's shared key-value store and configuration. WASI gets no
+    /// arguments, environment or preopened directories; only stderr is inherited, so guest
+    /// panics reach the host's log.
+    pub(crate) fn new(kv: KeyValueCtx, config: ConfigCtx) -> RequestState {
+        let wasi = WasiCtxBuilder::new().inherit_stderr().build();
+        RequestState {
+            wasi,
+            table: ResourceTable::new(),
+            kv,
+            config,
+        }
+    }
+
+    /// The view the `wasi:keyvalue` host traits are implemented on.
+    pub(crate) fn keyvalue(&mut self) -> KeyValueView<'_> {
+        KeyValueView {
+            ctx: &self.kv,
+            table: &mut self.table,
+        }
+    }
+
+    /// The view `wasi:config/store` is implemented on.
+    pub(crate) fn config(&mut self) -> ConfigView<'_> {
+        ConfigView { ctx: &self.config }
+    }
+}
+
+impl WasiView for RequestState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}

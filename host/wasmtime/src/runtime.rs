@@ -1,0 +1,188 @@
+//! The compiled component, built once: engine (pooling allocator, epoch interruption), linker
+//! and the world's `ProviderPre`. Each call gets a fresh `Store` and instance.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use wasmtime::component::{Component, Linker};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
+
+use crate::bindings::exports::idplex::scim::handler::{Request, Response};
+use crate::bindings::exports::idplex::scim::maintenance::Report;
+use crate::bindings::{Provider, ProviderPre};
+use crate::component_source::ComponentSource;
+use crate::request_state::RequestState;
+use crate::slots::Slots;
+
+/// Maximum number of component instances alive at once, across all hosts sharing a runtime.
+pub const MAX_INSTANCES: usize = 128;
+
+/// Largest linear memory one instance may grow to.
+pub const MAX_MEMORY_BYTES: usize = 256 << 20;
+
+/// How long one call may run guest code before it is interrupted.
+pub const GUEST_TIME_LIMIT: Duration = Duration::from_secs(30);
+
+/// How often the epoch advances; the granularity of [`GUEST_TIME_LIMIT`].
+const EPOCH_TICK: Duration = Duration::from_millis(100);
+
+/// Compiled component + engine + linker; expensive, build once and share (Clone = Arc).
+#[derive(Clone)]
+pub struct Runtime {
+    inner: Arc<Inner>,
+    deadline_ticks: u64,
+}
+
+struct Inner {
+    engine: Engine,
+    pre: ProviderPre<RequestState>,
+    slots: Slots,
+}
+
+impl Runtime {
+    /// Reads and compiles the component from `source`, links the host interfaces and checks
+    /// that every import the component needs is provided. Starts the epoch ticker thread,
+    /// which stops when the last clone of the runtime is dropped.
+    pub fn load(source: ComponentSource) -> anyhow::Result<Runtime> {
+        let loaded = source.load()?;
+        let engine = Engine::new(&engine_config()).map_err(anyhow::Error::from)?;
+        let component = Component::new(&engine, &loaded.bytes)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("cannot compile the component ({})", loaded.origin))?;
+        let pre = link(&engine, &component)
+            .with_context(|| format!("cannot link the component ({})", loaded.origin))?;
+        tracing::debug!(origin = %loaded.origin, "component loaded");
+        start_epoch_ticker(&engine)?;
+        let inner = Inner {
+            engine,
+            pre,
+            slots: Slots::new(MAX_INSTANCES),
+        };
+        Ok(Runtime {
+            inner: Arc::new(inner),
+            deadline_ticks: deadline_ticks(GUEST_TIME_LIMIT),
+        })
+    }
+
+    /// This runtime with a different limit on guest time per call (default
+    /// [`GUEST_TIME_LIMIT`]), rounded up to the epoch tick of 100 ms. Shares the compiled
+    /// component; other clones keep their limit.
+    pub fn with_guest_time_limit(mut self, limit: Duration) -> Runtime {
+        self.deadline_ticks = deadline_ticks(limit);
+        self
+    }
+
+    /// Instantiates the component in a fresh store over `state` and calls
+    /// `idplex:scim/handler.handle`. Blocks while all instance slots are in use.
+    pub(crate) fn call_handler(
+        &self,
+        state: RequestState,
+        request: &Request,
+    ) -> wasmtime::Result<Response> {
+        self.call(state, |provider, store| {
+            provider.idplex_scim_handler().call_handle(store, request)
+        })
+    }
+
+    /// Instantiates the component in a fresh store over `state` and calls
+    /// `idplex:scim/maintenance.check`.
+    pub(crate) fn call_check(
+        &self,
+        state: RequestState,
+        repair: bool,
+    ) -> wasmtime::Result<Result<Report, String>> {
+        self.call(state, |provider, store| {
+            provider.idplex_scim_maintenance().call_check(store, repair)
+        })
+    }
+
+    /// Runs `f` on a fresh instance within the time limit, holding an instance slot.
+    fn call<R>(
+        &self,
+        state: RequestState,
+        f: impl FnOnce(&Provider, &mut Store<RequestState>) -> wasmtime::Result<R>,
+    ) -> wasmtime::Result<R> {
+        let _slot = self.inner.slots.acquire();
+        let mut store = Store::new(&self.inner.engine, state);
+        store.set_epoch_deadline(self.deadline_ticks);
+        store.epoch_deadline_trap();
+        let provider = self.inner.pre.instantiate(&mut store)?;
+        f(&provider, &mut store)
+    }
+}
+
+fn engine_config() -> Config {
+    let instances = u32::try_from(MAX_INSTANCES).unwrap_or(u32::MAX);
+    let mut pool = PoolingAllocationConfig::new();
+    // A Rust `wasm32-wasip2` component holds a few core instances, memories and tables
+    // (program, WASI adapter, shims); leave room for that per component instance.
+    pool.total_component_instances(instances)
+        .total_core_instances(instances.saturating_mul(8))
+        .total_memories(instances.saturating_mul(4))
+        .total_tables(instances.saturating_mul(8))
+        .total_stacks(instances)
+        .max_memory_size(MAX_MEMORY_BYTES);
+
+    let mut config = Config::new();
+    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+    config.epoch_interruption(true);
+    enable_compilation_cache(&mut config);
+    config
+}
+
+/// Reuses compiled code across restarts through wasmtime's cache (in the user's cache
+/// directory); start-up still works, only slower, when the cache is unavailable.
+fn enable_compilation_cache(config: &mut Config) {
+    match wasmtime::Cache::from_file(None) {
+        Ok(cache) => {
+            config.cache(Some(cache));
+        }
+        Err(e) => tracing::warn!(error = %e, "compilation cache unavailable"),
+    }
+}
+
+fn link(engine: &Engine, component: &Component) -> anyhow::Result<ProviderPre<RequestState>> {
+    let mut linker = Linker::<RequestState>::new(engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+    crate::kv::wasi_impl::add_to_linker(&mut linker, RequestState::keyvalue)?;
+    crate::config::add_to_linker(&mut linker, RequestState::config)?;
+    let pre = linker.instantiate_pre(component)?;
+    Ok(ProviderPre::new(pre)?)
+}
+
+/// Epoch ticks covering `limit`, rounded up.
+fn deadline_ticks(limit: Duration) -> u64 {
+    let ticks = limit.as_nanos().div_ceil(EPOCH_TICK.as_nanos().max(1));
+    u64::try_from(ticks).unwrap_or(u64::MAX)
+}
+
+/// Advances the engine's epoch every [`EPOCH_TICK`] until the engine is dropped.
+fn start_epoch_ticker(engine: &Engine) -> anyhow::Result<()> {
+    let weak = engine.weak();
+    std::thread::Builder::new()
+        .name("idplex-epoch".to_owned())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(EPOCH_TICK);
+                match weak.upgrade() {
+                    Some(engine) => engine.increment_epoch(),
+                    None => break,
+                }
+            }
+        })
+        .context("cannot start the epoch thread")?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deadline_rounds_up_to_whole_ticks() {
+        assert_eq!(deadline_ticks(GUEST_TIME_LIMIT), 300);
+        assert_eq!(deadline_ticks(Duration::from_millis(1)), 1);
+        assert_eq!(deadline_ticks(Duration::ZERO), 0);
+    }
+}

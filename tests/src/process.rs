@@ -1,0 +1,79 @@
+//! The `idplex` executable as a child process, for tests that kill it or restart it.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use crate::{ADMIN_TOKEN, Client, workspace};
+
+/// The built `idplex` executable, or a panic that says how to build it.
+pub fn idplex_bin() -> PathBuf {
+    let path = workspace().join("target/release/idplex");
+    assert!(path.is_file(), "{} is missing: run `make build` first", path.display());
+    path
+}
+
+/// A running `idplex serve` process.
+pub struct Process {
+    child: Child,
+    /// Its origin.
+    pub url: String,
+}
+
+impl Process {
+    /// Starts `idplex serve` on a free port over `data` with the test admin token and the
+    /// freshly built component, and waits until it listens.
+    pub fn start(data: &Path) -> Process {
+        let mut child = Command::new(idplex_bin())
+            .args(["serve", "--listen", "127.0.0.1:0", "--admin-token", ADMIN_TOKEN, "--data"])
+            .arg(data)
+            .arg("--component")
+            .arg(crate::component_path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("idplex starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(addr) = line.strip_prefix("idplex is listening on ") {
+                    let _ = tx.send(addr.trim().to_owned());
+                }
+            }
+        });
+        let addr = rx.recv_timeout(Duration::from_secs(120)).expect("idplex prints where it listens");
+        Process { child, url: format!("http://{addr}") }
+    }
+
+    /// A client for this process.
+    pub fn client(&self) -> Client {
+        Client::new(&self.url)
+    }
+
+    /// Kills the process with SIGKILL (no shutdown of any kind) and reaps it.
+    pub fn kill9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `idplex check --data DIR` (with `--repair` if asked); returns success and output.
+pub fn check(data: &Path, repair: bool) -> (bool, String) {
+    let mut command = Command::new(idplex_bin());
+    command.arg("check").arg("--data").arg(data).arg("--component").arg(crate::component_path());
+    if repair {
+        command.arg("--repair");
+    }
+    let output = command.output().expect("idplex check runs");
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    (output.status.success(), text)
+}
