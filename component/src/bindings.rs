@@ -148,7 +148,8 @@ fn storage_unavailable(e: &StoreError) -> crate::http::Response {
 
 impl wit_handler::Guest for Component {
     fn handle(request: wit_handler::Request) -> wit_handler::Response {
-        let request = crate::http::Request::new(&request.method, &request.path_with_query, request.headers, request.body);
+        let request =
+            crate::http::Request::new(&request.method, &request.path_with_query, request.headers, request.body);
         let response = match WasiStore::open() {
             Ok(store) => crate::handle(&App::new(&store, &WasiEnv), &request),
             Err(e) => storage_unavailable(&e),
@@ -267,7 +268,12 @@ impl wit_maintenance::Guest for Component {
             violations: report
                 .violations
                 .into_iter()
-                .map(|v| wit_maintenance::Violation { kind: v.kind.to_owned(), key: v.key, detail: v.detail, repaired: v.repaired })
+                .map(|v| wit_maintenance::Violation {
+                    kind: v.kind.to_owned(),
+                    key: v.key,
+                    detail: v.detail,
+                    repaired: v.repaired,
+                })
                 .collect(),
         })
     }

@@ -26,8 +26,8 @@ pub mod console;
 pub mod end_users;
 pub mod env;
 pub mod http;
-pub mod maintenance;
 pub mod ids;
+pub mod maintenance;
 pub mod scim;
 pub mod storage;
 pub mod store;
@@ -41,9 +41,9 @@ mod bindings;
 pub use app::App;
 
 #[cfg(test)]
-mod testing;
-#[cfg(test)]
 mod scenario_tests;
+#[cfg(test)]
+mod testing;
 
 /// Handles one HTTP request: the whole product behind one function.
 pub fn handle(app: &App<'_>, request: &http::Request) -> http::Response {

@@ -26,10 +26,15 @@ fn user_lifecycle_through_scim() {
     assert_eq!(got.status, 200);
     assert_eq!(got.body_json()["userName"], "bjensen");
 
-    let patched = h.scim(&c, "PATCH", &format!("/Users/{id}"), Some(json!({
-        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-        "Operations": [{"op": "replace", "value": {"active": false}}]
-    })));
+    let patched = h.scim(
+        &c,
+        "PATCH",
+        &format!("/Users/{id}"),
+        Some(json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "replace", "value": {"active": false}}]
+        })),
+    );
     assert_eq!(patched.status, 200);
     assert_eq!(patched.body_json()["active"], false);
 
@@ -128,14 +133,16 @@ fn end_users_span_connections_and_filter_by_one() {
     h.scim(&b, "POST", "/Users", Some(user("b1")));
     let all = h.admin("GET", "/users", None).body_json();
     assert_eq!(all["totalResults"], 3);
-    let names: Vec<&str> = all["users"].as_array().expect("users").iter().filter_map(|u| u["connectionName"].as_str()).collect();
+    let names: Vec<&str> =
+        all["users"].as_array().expect("users").iter().filter_map(|u| u["connectionName"].as_str()).collect();
     assert_eq!(names, vec!["Company A - Okta", "Company A - Okta", "Company B - Entra"]);
     let only_b = h.admin("GET", &format!("/users?connection={}", b.id), None).body_json();
     assert_eq!(only_b["totalResults"], 1);
     assert_eq!(only_b["users"][0]["userName"], "b1");
     assert_eq!(only_b["users"][0]["connectionId"], b.id.as_str());
     let page2 = h.admin("GET", "/users?startIndex=2&count=2", None).body_json();
-    let page2_names: Vec<&str> = page2["users"].as_array().expect("users").iter().filter_map(|u| u["userName"].as_str()).collect();
+    let page2_names: Vec<&str> =
+        page2["users"].as_array().expect("users").iter().filter_map(|u| u["userName"].as_str()).collect();
     assert_eq!(page2_names, vec!["a2", "b1"]);
     let search = h.admin("GET", "/users?search=B1%40X", None).body_json();
     assert_eq!(search["totalResults"], 1);
@@ -217,8 +224,10 @@ const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 const PATCH: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 fn ids_of(list: &Value) -> Vec<String> {
-    let mut ids: Vec<String> =
-        list.as_array().map(|a| a.iter().filter_map(|m| m["value"].as_str().map(str::to_owned)).collect()).unwrap_or_default();
+    let mut ids: Vec<String> = list
+        .as_array()
+        .map(|a| a.iter().filter_map(|m| m["value"].as_str().map(str::to_owned)).collect())
+        .unwrap_or_default();
     ids.sort();
     ids
 }
@@ -229,17 +238,27 @@ fn groups_with_members_and_user_groups_attribute() {
     let c = h.connection("A");
     let u1 = h.scim(&c, "POST", "/Users", Some(user("u1"))).body_json()["id"].as_str().expect("id").to_owned();
     let u2 = h.scim(&c, "POST", "/Users", Some(user("u2"))).body_json()["id"].as_str().expect("id").to_owned();
-    let created = h.scim(&c, "POST", "/Groups", Some(json!({"schemas": [GROUP], "displayName": "Eng", "members": [{"value": u1}]})));
+    let created = h.scim(
+        &c,
+        "POST",
+        "/Groups",
+        Some(json!({"schemas": [GROUP], "displayName": "Eng", "members": [{"value": u1}]})),
+    );
     assert_eq!(created.status, 201);
     let group = created.body_json();
     let gid = group["id"].as_str().expect("id").to_owned();
     assert_eq!(ids_of(&group["members"]), vec![u1.clone()]);
 
     // Okta: remove by filter plus add in one request.
-    let patched = h.scim(&c, "PATCH", &format!("/Groups/{gid}"), Some(json!({"schemas": [PATCH], "Operations": [
-        {"op": "remove", "path": format!("members[value eq \"{u1}\"]")},
-        {"op": "add", "path": "members", "value": [{"value": u2}]}
-    ]})));
+    let patched = h.scim(
+        &c,
+        "PATCH",
+        &format!("/Groups/{gid}"),
+        Some(json!({"schemas": [PATCH], "Operations": [
+            {"op": "remove", "path": format!("members[value eq \"{u1}\"]")},
+            {"op": "add", "path": "members", "value": [{"value": u2}]}
+        ]})),
+    );
     assert_eq!(patched.status, 200);
     assert_eq!(ids_of(&patched.body_json()["members"]), vec![u2.clone()]);
     assert_ne!(patched.body_json()["meta"]["version"], group["meta"]["version"]);
@@ -250,16 +269,23 @@ fn groups_with_members_and_user_groups_attribute() {
     assert!(h.scim(&c, "GET", &format!("/Users/{u1}"), None).body_json().get("groups").is_none());
 
     // Entra: Remove with a value list; rename with no path carrying the read-only id.
-    let r = h.scim(&c, "PATCH", &format!("/Groups/{gid}"), Some(json!({"schemas": [PATCH], "Operations": [
-        {"op": "Remove", "path": "members", "value": [{"value": u2}]},
-        {"op": "Replace", "value": {"id": gid, "displayName": "Engineering"}}
-    ]})));
+    let r = h.scim(
+        &c,
+        "PATCH",
+        &format!("/Groups/{gid}"),
+        Some(json!({"schemas": [PATCH], "Operations": [
+            {"op": "Remove", "path": "members", "value": [{"value": u2}]},
+            {"op": "Replace", "value": {"id": gid, "displayName": "Engineering"}}
+        ]})),
+    );
     assert_eq!(r.status, 200);
     let body = r.body_json();
     assert!(body.get("members").is_none());
     assert_eq!(body["displayName"], "Engineering");
 
-    let listed = h.scim(&c, "GET", "/Groups?excludedAttributes=members&filter=displayName%20eq%20%22engineering%22", None).body_json();
+    let listed = h
+        .scim(&c, "GET", "/Groups?excludedAttributes=members&filter=displayName%20eq%20%22engineering%22", None)
+        .body_json();
     assert_eq!(listed["totalResults"], 1);
 
     // Unknown members are refused and nothing changes.
@@ -275,7 +301,8 @@ fn deleting_a_user_removes_it_from_groups() {
     let h = Harness::new();
     let c = h.connection("A");
     let u = h.scim(&c, "POST", "/Users", Some(user("gone"))).body_json()["id"].as_str().expect("id").to_owned();
-    let g = h.scim(&c, "POST", "/Groups", Some(json!({"schemas": [GROUP], "displayName": "G", "members": [{"value": u}]})))
+    let g = h
+        .scim(&c, "POST", "/Groups", Some(json!({"schemas": [GROUP], "displayName": "G", "members": [{"value": u}]})))
         .body_json()["id"]
         .as_str()
         .expect("id")
@@ -291,18 +318,34 @@ fn put_group_replaces_members_and_many_members_patch_keeps_the_rest() {
     let h = Harness::new();
     let c = h.connection("A");
     let users: Vec<String> = (0..30)
-        .map(|i| h.scim(&c, "POST", "/Users", Some(user(&format!("m{i}")))).body_json()["id"].as_str().unwrap_or_default().to_owned())
+        .map(|i| {
+            h.scim(&c, "POST", "/Users", Some(user(&format!("m{i}")))).body_json()["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
         .collect();
     let first: Vec<Value> = users[..20].iter().map(|u| json!({"value": u})).collect();
-    let g = h.scim(&c, "POST", "/Groups", Some(json!({"schemas": [GROUP], "displayName": "Big", "members": first})))
+    let g = h
+        .scim(&c, "POST", "/Groups", Some(json!({"schemas": [GROUP], "displayName": "Big", "members": first})))
         .body_json()["id"]
         .as_str()
         .expect("id")
         .to_owned();
     let more: Vec<Value> = users[20..].iter().map(|u| json!({"value": u})).collect();
-    h.scim(&c, "PATCH", &format!("/Groups/{g}"), Some(json!({"schemas": [PATCH], "Operations": [{"op": "add", "path": "members", "value": more}]})));
+    h.scim(
+        &c,
+        "PATCH",
+        &format!("/Groups/{g}"),
+        Some(json!({"schemas": [PATCH], "Operations": [{"op": "add", "path": "members", "value": more}]})),
+    );
     assert_eq!(ids_of(&h.scim(&c, "GET", &format!("/Groups/{g}"), None).body_json()["members"]).len(), 30);
-    let put = h.scim(&c, "PUT", &format!("/Groups/{g}"), Some(json!({"schemas": [GROUP], "displayName": "Big", "members": [{"value": users[0]}]})));
+    let put = h.scim(
+        &c,
+        "PUT",
+        &format!("/Groups/{g}"),
+        Some(json!({"schemas": [GROUP], "displayName": "Big", "members": [{"value": users[0]}]})),
+    );
     assert_eq!(put.status, 200);
     assert_eq!(ids_of(&put.body_json()["members"]), vec![users[0].clone()]);
 }
@@ -335,13 +378,18 @@ fn bulk_creates_with_bulk_id_references_and_reports_each_operation() {
 fn bulk_stops_after_fail_on_errors_and_rejects_circular_references() {
     let h = Harness::new();
     let c = h.connection("A");
-    let reply = h.scim(&c, "POST", "/Bulk", Some(json!({
-        "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "failOnErrors": 1,
-        "Operations": [
-            {"method": "POST", "path": "/Users", "bulkId": "a", "data": {"schemas": [USER]}},
-            {"method": "POST", "path": "/Users", "bulkId": "b", "data": user("never")}
-        ]
-    })));
+    let reply = h.scim(
+        &c,
+        "POST",
+        "/Bulk",
+        Some(json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "failOnErrors": 1,
+            "Operations": [
+                {"method": "POST", "path": "/Users", "bulkId": "a", "data": {"schemas": [USER]}},
+                {"method": "POST", "path": "/Users", "bulkId": "b", "data": user("never")}
+            ]
+        })),
+    );
     assert_eq!(reply.body_json()["Operations"].as_array().map(Vec::len), Some(1));
     let circular = h.scim(&c, "POST", "/Bulk", Some(json!({
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
@@ -350,7 +398,12 @@ fn bulk_stops_after_fail_on_errors_and_rejects_circular_references() {
             {"method": "POST", "path": "/Groups", "bulkId": "y", "data": {"schemas": [GROUP], "displayName": "Y", "members": [{"value": "bulkId:x"}]}}
         ]
     })));
-    let statuses: Vec<String> = circular.body_json()["Operations"].as_array().expect("ops").iter().map(|o| o["status"].as_str().unwrap_or_default().to_owned()).collect();
+    let statuses: Vec<String> = circular.body_json()["Operations"]
+        .as_array()
+        .expect("ops")
+        .iter()
+        .map(|o| o["status"].as_str().unwrap_or_default().to_owned())
+        .collect();
     assert_eq!(statuses, vec!["409", "409"]);
 }
 
@@ -365,7 +418,13 @@ fn cursor_paging_walks_every_user_once() {
     let mut url = "/Users?cursor&count=2".to_owned();
     for _ in 0..10 {
         let page = h.scim(&c, "GET", &url, None).body_json();
-        seen.extend(page["Resources"].as_array().expect("list").iter().map(|r| r["userName"].as_str().unwrap_or_default().to_owned()));
+        seen.extend(
+            page["Resources"]
+                .as_array()
+                .expect("list")
+                .iter()
+                .map(|r| r["userName"].as_str().unwrap_or_default().to_owned()),
+        );
         match page["nextCursor"].as_str() {
             Some(next) => url = format!("/Users?cursor={next}&count=2"),
             None => break,
@@ -382,10 +441,15 @@ fn root_search_spans_users_and_groups() {
     let c = h.connection("A");
     h.scim(&c, "POST", "/Users", Some(user("searchme")));
     h.scim(&c, "POST", "/Groups", Some(json!({"schemas": [GROUP], "displayName": "searchme"})));
-    let found = h.scim(&c, "POST", "/.search", Some(json!({
-        "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
-        "filter": "userName eq \"searchme\" or displayName eq \"searchme\""
-    })));
+    let found = h.scim(
+        &c,
+        "POST",
+        "/.search",
+        Some(json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"],
+            "filter": "userName eq \"searchme\" or displayName eq \"searchme\""
+        })),
+    );
     assert_eq!(found.status, 200);
     assert_eq!(found.body_json()["totalResults"], 2);
 }

@@ -40,13 +40,7 @@ impl fmt::Display for Timestamp {
         let ms = self.0.rem_euclid(1000);
         let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
         let rem = secs.rem_euclid(86_400);
-        write!(
-            f,
-            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{ms:03}Z",
-            rem / 3600,
-            rem % 3600 / 60,
-            rem % 60
-        )
+        write!(f, "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{ms:03}Z", rem / 3600, rem % 3600 / 60, rem % 60)
     }
 }
 
@@ -57,9 +51,6 @@ mod tests {
     #[test]
     fn formats_epoch_and_leap_day() {
         assert_eq!(Timestamp::from_millis(0).to_string(), "1970-01-01T00:00:00.000Z");
-        assert_eq!(
-            Timestamp::from_millis(1_709_210_096_789).to_string(),
-            "2024-02-29T12:34:56.789Z"
-        );
+        assert_eq!(Timestamp::from_millis(1_709_210_096_789).to_string(), "2024-02-29T12:34:56.789Z");
     }
 }

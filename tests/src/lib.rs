@@ -16,6 +16,7 @@ use idplex_host::{ComponentSource, Host, HostConfig, Runtime, sha256_hex};
 use serde_json::{Value, json};
 
 pub mod process;
+pub mod redis;
 
 /// The admin token every test server is configured with.
 pub const ADMIN_TOKEN: &str = "idplex_admin_e2e-test-token";
@@ -41,9 +42,7 @@ pub fn component_path() -> PathBuf {
 /// The compiled component, shared by every server of the test process.
 pub fn runtime() -> Runtime {
     static RUNTIME: OnceLock<Runtime> = OnceLock::new();
-    RUNTIME
-        .get_or_init(|| Runtime::load(ComponentSource::Path(component_path())).expect("the component loads"))
-        .clone()
+    RUNTIME.get_or_init(|| Runtime::load(ComponentSource::Path(component_path())).expect("the component loads")).clone()
 }
 
 /// A running `idplex` server.
@@ -185,7 +184,14 @@ impl Client {
     }
 
     /// Sends a request; `token` becomes a bearer token, `body` JSON.
-    pub fn send(&self, method: &str, url: &str, token: Option<&str>, body: Option<&Value>, headers: &[(&str, &str)]) -> Reply {
+    pub fn send(
+        &self,
+        method: &str,
+        url: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
         let url = if url.starts_with("http") { url.to_owned() } else { format!("{}{url}", self.url) };
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
         let mut request = self.http.request(method, url).timeout(Duration::from_secs(60));

@@ -25,13 +25,23 @@ impl Process {
     /// Starts `idplex serve` on a free port over `data` with the test admin token and the
     /// freshly built component, and waits until it listens.
     pub fn start(data: &Path) -> Process {
+        Process::start_with_args(data, &[], None)
+    }
+
+    /// As [`Process::start`], with `args` added to the command line (e.g. `--store URL`) and
+    /// stderr (the log) written to the file `stderr` when given.
+    pub fn start_with_args(data: &Path, args: &[&str], stderr: Option<&Path>) -> Process {
+        let stderr = stderr.map_or_else(Stdio::null, |path| {
+            Stdio::from(std::fs::File::create(path).expect("the log file can be created"))
+        });
         let mut child = Command::new(idplex_bin())
             .args(["serve", "--listen", "127.0.0.1:0", "--admin-token", ADMIN_TOKEN, "--data"])
             .arg(data)
             .arg("--component")
             .arg(crate::component_path())
+            .args(args)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("idplex starts");
         let stdout = child.stdout.take().expect("stdout");
@@ -68,8 +78,13 @@ impl Drop for Process {
 
 /// Runs `idplex check --data DIR` (with `--repair` if asked); returns success and output.
 pub fn check(data: &Path, repair: bool) -> (bool, String) {
+    check_with_args(data, &[], repair)
+}
+
+/// As [`check`], with `args` added to the command line (e.g. `--store URL`).
+pub fn check_with_args(data: &Path, args: &[&str], repair: bool) -> (bool, String) {
     let mut command = Command::new(idplex_bin());
-    command.arg("check").arg("--data").arg(data).arg("--component").arg(crate::component_path());
+    command.arg("check").arg("--data").arg(data).arg("--component").arg(crate::component_path()).args(args);
     if repair {
         command.arg("--repair");
     }

@@ -102,7 +102,8 @@ pub fn replay_file(file: &Path, report: &mut Report) {
     report.files += 1;
     for (i, step) in steps.iter().enumerate() {
         let name = step["name"].as_str().unwrap_or_else(|| panic!("{label} step {}: name is required", i + 1));
-        check_keys(step, &["name", "note", "request", "expect"], &format!("{label} step {}", i + 1)).unwrap_or_else(|e| panic!("{e}"));
+        check_keys(step, &["name", "note", "request", "expect"], &format!("{label} step {}", i + 1))
+            .unwrap_or_else(|e| panic!("{e}"));
         report.steps += 1;
         if let Err(message) = run_step(&http, &credentials, step, &mut vars) {
             report.failures.push(Failure { file: label.clone(), step: i + 1, name: name.to_owned(), message });
@@ -134,7 +135,12 @@ impl Received {
     }
 }
 
-fn run_step(http: &reqwest::blocking::Client, credentials: &Credentials, step: &Value, vars: &mut Vars) -> Result<(), String> {
+fn run_step(
+    http: &reqwest::blocking::Client,
+    credentials: &Credentials,
+    step: &Value,
+    vars: &mut Vars,
+) -> Result<(), String> {
     let request = &step["request"];
     check_keys(request, &["method", "path", "headers", "auth", "body", "rawBody"], "request")?;
     let expect = &step["expect"];
@@ -173,8 +179,11 @@ fn run_step(http: &reqwest::blocking::Client, credentials: &Credentials, step: &
     }
     let response = builder.send().map_err(|e| format!("{shown}: no response: {e}"))?;
     let status = response.status().as_u16();
-    let response_headers =
-        response.headers().iter().map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap_or_default().to_owned())).collect();
+    let response_headers = response
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap_or_default().to_owned()))
+        .collect();
     let text = response.text().unwrap_or_default();
     let received = Received { status, headers: response_headers, json: serde_json::from_str(&text).ok(), text };
 
@@ -229,7 +238,13 @@ fn capture(expect: &Value, received: &Received, vars: &mut Vars) -> Result<Vec<S
     Ok(missing)
 }
 
-fn describe(shown: &str, headers: &[(String, String)], body: Option<&str>, errors: &[String], received: &Received) -> String {
+fn describe(
+    shown: &str,
+    headers: &[(String, String)],
+    body: Option<&str>,
+    errors: &[String],
+    received: &Received,
+) -> String {
     let mut out = format!("  request: {shown}\n");
     for (name, value) in headers {
         out.push_str(&format!("    {name}: {value}\n"));
@@ -245,7 +260,11 @@ fn describe(shown: &str, headers: &[(String, String)], body: Option<&str>, error
         None => received.text.clone(),
     };
     let etag = received.header("etag").map(|e| format!(" (etag {e})")).unwrap_or_default();
-    out.push_str(&format!("  response: {}{etag}\n    {}", received.status, truncate(&shown_body, 3000).replace('\n', "\n    ")));
+    out.push_str(&format!(
+        "  response: {}{etag}\n    {}",
+        received.status,
+        truncate(&shown_body, 3000).replace('\n', "\n    ")
+    ));
     out
 }
 

@@ -5,8 +5,12 @@ use idplex_e2e::{Server, user};
 use serde_json::json;
 
 fn names(reply: &idplex_e2e::Reply) -> Vec<String> {
-    let mut out: Vec<String> =
-        reply.json["users"].as_array().expect("users").iter().map(|u| u["userName"].as_str().unwrap_or_default().to_owned()).collect();
+    let mut out: Vec<String> = reply.json["users"]
+        .as_array()
+        .expect("users")
+        .iter()
+        .map(|u| u["userName"].as_str().unwrap_or_default().to_owned())
+        .collect();
     out.sort();
     out
 }
@@ -57,7 +61,8 @@ fn two_connections_provision_list_rotate_delete_and_survive_restart() {
     // Regenerate: the old token stops at once, the new one works.
     let regenerated = client.admin("POST", &format!("/connections/{}/token", a.id), None);
     assert_eq!(regenerated.status, 200);
-    let fresh = idplex_e2e::Credentials { token: regenerated.json["token"].as_str().expect("token").to_owned(), ..a.clone() };
+    let fresh =
+        idplex_e2e::Credentials { token: regenerated.json["token"].as_str().expect("token").to_owned(), ..a.clone() };
     assert_eq!(client.scim(&a, "GET", "/Users", None).status, 401);
     assert_eq!(client.scim(&fresh, "GET", "/Users", None).status, 200);
 
@@ -69,7 +74,8 @@ fn two_connections_provision_list_rotate_delete_and_survive_restart() {
     let b = b.on(&server);
     assert_eq!(client.admin("GET", "/users", None).json["totalResults"], 4);
     let connections = client.admin("GET", "/connections", None);
-    let listed: Vec<&str> = connections.json["connections"].as_array().expect("list").iter().filter_map(|c| c["name"].as_str()).collect();
+    let listed: Vec<&str> =
+        connections.json["connections"].as_array().expect("list").iter().filter_map(|c| c["name"].as_str()).collect();
     assert_eq!(listed, vec!["Company A - Okta", "Company B - Entra"]);
     let found = client.scim(&fresh, "GET", "/Users?filter=userName%20eq%20%22alice%40a.example%22", None);
     assert_eq!(found.json["totalResults"], 1);
@@ -111,7 +117,8 @@ fn console_is_served_with_a_strict_content_security_policy() {
     let server = Server::start(data.path());
     let response = reqwest::blocking::get(format!("{}/", server.url)).expect("get");
     assert_eq!(response.status().as_u16(), 200);
-    let csp = response.headers().get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let csp =
+        response.headers().get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     assert!(csp.contains("default-src 'self'"), "{csp}");
     assert!(response.text().expect("body").contains("<title>"));
 }

@@ -20,7 +20,13 @@ struct Acknowledged {
     deleted: HashSet<String>,
 }
 
-fn load(process: &Process, c: &Credentials, round: usize, ack: &Arc<Mutex<Acknowledged>>, stop: &Arc<AtomicBool>) -> Vec<std::thread::JoinHandle<()>> {
+fn load(
+    process: &Process,
+    c: &Credentials,
+    round: usize,
+    ack: &Arc<Mutex<Acknowledged>>,
+    stop: &Arc<AtomicBool>,
+) -> Vec<std::thread::JoinHandle<()>> {
     (0..WRITERS)
         .map(|w| {
             let client = process.client();
@@ -32,7 +38,9 @@ fn load(process: &Process, c: &Credentials, round: usize, ack: &Arc<Mutex<Acknow
                 while !stop.load(Ordering::SeqCst) {
                     n += 1;
                     let name = format!("r{round}-w{w}-{n}@crash.example");
-                    let Some(reply) = client.try_send("POST", &format!("{}/Users", c.scim_url), Some(&c.token), Some(&user(&name))) else {
+                    let Some(reply) =
+                        client.try_send("POST", &format!("{}/Users", c.scim_url), Some(&c.token), Some(&user(&name)))
+                    else {
                         return;
                     };
                     if reply.status != 201 {
@@ -46,7 +54,8 @@ fn load(process: &Process, c: &Credentials, round: usize, ack: &Arc<Mutex<Acknow
                             a.delete_sent.insert(name.clone());
                         }
                         let id = reply.json["id"].as_str().unwrap_or_default();
-                        let deleted = client.try_send("DELETE", &format!("{}/Users/{id}", c.scim_url), Some(&c.token), None);
+                        let deleted =
+                            client.try_send("DELETE", &format!("{}/Users/{id}", c.scim_url), Some(&c.token), None);
                         if deleted.is_some_and(|r| r.status == 204) {
                             if let Ok(mut a) = ack.lock() {
                                 a.deleted.insert(name);

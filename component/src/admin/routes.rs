@@ -56,7 +56,9 @@ fn route(app: &App<'_>, request: &Request, base: Option<&str>) -> Result<Respons
             let name = optional_name(&body(request)?)?;
             let issued = connection::create(app, name.as_deref(), base)?;
             let location = format!("{PREFIX}/connections/{}", issued.connection.record.id);
-            Ok(Response::json(201, &shape::issued(&issued)).header("location", &location).header("cache-control", "no-store"))
+            Ok(Response::json(201, &shape::issued(&issued))
+                .header("location", &location)
+                .header("cache-control", "no-store"))
         }
         (["connections", id], "GET") => Ok(Response::json(200, &shape::connection(&connection::get(app, id, base)?))),
         (["connections", id], "PATCH") => {

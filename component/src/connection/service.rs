@@ -4,11 +4,11 @@ use super::view::{ConnectionView, Issued, scim_url};
 use super::{ConnectionError, validate_name};
 use crate::app::App;
 use crate::ids;
+use crate::storage::StorageError;
 use crate::storage::connections::{self, ConnectionRecord, ConnectionWriteError, RecordState};
 use crate::storage::keys::{self, Kind};
 use crate::storage::resources::Resources;
 use crate::storage::stats::{self, Stats};
-use crate::storage::StorageError;
 use crate::token;
 
 /// How many default names are tried before giving up (only reached if people rename
@@ -31,7 +31,10 @@ pub fn create(app: &App<'_>, name: Option<&str>, base: Option<&str>) -> Result<I
     for _ in 0..DEFAULT_NAME_ATTEMPTS {
         let name = match &explicit {
             Some(name) => name.clone(),
-            None => format!("Connection {}", app.store.increment(keys::CONNECTION_NAME_SEQUENCE, 1).map_err(StorageError::from)?),
+            None => format!(
+                "Connection {}",
+                app.store.increment(keys::CONNECTION_NAME_SEQUENCE, 1).map_err(StorageError::from)?
+            ),
         };
         let issued = token::issue(app.env);
         let record = ConnectionRecord {

@@ -142,7 +142,9 @@ pub fn list(app: &App<'_>, query: &UserQuery) -> Result<UserPage, ConnectionErro
         for connection in &scope {
             let users = Resources::new(app.store, &connection.id, Kind::User);
             for batch in users.ids()?.chunks(256) {
-                found.extend(users.get_many(batch)?.iter().map(|r| end_user(connection, r)).filter(|u| matches(u, &needle)));
+                found.extend(
+                    users.get_many(batch)?.iter().map(|r| end_user(connection, r)).filter(|u| matches(u, &needle)),
+                );
             }
         }
         let total_results = found.len() as u64;

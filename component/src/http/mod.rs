@@ -5,6 +5,6 @@ mod request;
 mod response;
 pub mod router;
 
-pub use query::{percent_decode, Query};
+pub use query::{Query, percent_decode};
 pub use request::Request;
 pub use response::Response;

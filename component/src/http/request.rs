@@ -49,8 +49,7 @@ impl Request {
     /// `:authority`) and `x-forwarded-proto`; `None` without a host.
     pub fn origin(&self) -> Option<String> {
         let host = self.header("host").or_else(|| self.header(":authority"))?.trim();
-        let valid = !host.is_empty()
-            && host.bytes().all(|c| c.is_ascii_alphanumeric() || b".-:[]_".contains(&c));
+        let valid = !host.is_empty() && host.bytes().all(|c| c.is_ascii_alphanumeric() || b".-:[]_".contains(&c));
         if !valid {
             return None;
         }

@@ -39,7 +39,11 @@ pub(crate) fn under<'k>(all: &'k [String], prefix: &str) -> impl Iterator<Item =
 }
 
 /// Keys of connections that are not live (a deletion that did not finish).
-pub(crate) fn check_orphans(checker: &mut Checker<'_, '_>, live: &[String], all: &[String]) -> Result<(), StorageError> {
+pub(crate) fn check_orphans(
+    checker: &mut Checker<'_, '_>,
+    live: &[String],
+    all: &[String],
+) -> Result<(), StorageError> {
     let live: HashSet<&str> = live.iter().map(String::as_str).collect();
     let orphans: Vec<String> = all.iter().filter(|k| owner(k).is_some_and(|c| !live.contains(c))).cloned().collect();
     if orphans.is_empty() {

@@ -34,36 +34,50 @@ pub(crate) fn check(checker: &mut Checker<'_, '_>, connection: &str, all: &[Stri
         let with_entry: HashSet<&String> = entries.iter().map(|(id, _)| id).collect();
         for (chunk, id) in &listed {
             if !with_entry.contains(id) {
-                checker.violation("listed-non-member", members.entry_key(id), format!("{id} is listed in group {group} without an entry"), || {
-                    list.remove(*chunk, id)
-                })?;
+                checker.violation(
+                    "listed-non-member",
+                    members.entry_key(id),
+                    format!("{id} is listed in group {group} without an entry"),
+                    || list.remove(*chunk, id),
+                )?;
             }
         }
         for (id, entry) in &entries {
             checker.report.memberships += 1;
             let key = members.entry_key(id);
             if !listed_in.get(id).is_some_and(|chunks| chunks.contains(&entry.chunk)) {
-                checker.violation("unlisted-member", key.clone(), format!("{id} is a member of {group} but not listed"), || {
-                    let chunk = list.append(id)?;
-                    let bytes = store.get(&key)?.unwrap_or_default();
-                    let mut fixed: Entry = decode(&key, &bytes)?;
-                    fixed.chunk = chunk;
-                    Ok(store.set(&key, &encode(&fixed))?)
-                })?;
+                checker.violation(
+                    "unlisted-member",
+                    key.clone(),
+                    format!("{id} is a member of {group} but not listed"),
+                    || {
+                        let chunk = list.append(id)?;
+                        let bytes = store.get(&key)?.unwrap_or_default();
+                        let mut fixed: Entry = decode(&key, &bytes)?;
+                        fixed.chunk = chunk;
+                        Ok(store.set(&key, &encode(&fixed))?)
+                    },
+                )?;
             }
             let exists = users.get(id)?.is_some() || live_groups.contains(id);
             if !exists {
-                checker.violation("dangling-member", key.clone(), format!("member {id} of {group} does not exist"), || {
-                    members.remove(std::slice::from_ref(id)).map(|_| ())
-                })?;
+                checker.violation(
+                    "dangling-member",
+                    key.clone(),
+                    format!("member {id} of {group} does not exist"),
+                    || members.remove(std::slice::from_ref(id)).map(|_| ()),
+                )?;
                 continue;
             }
             let hint_key = keys::member_of(connection, id);
             let hinted: Vec<String> = read_json(store, &hint_key)?.unwrap_or_default();
             if !hinted.contains(group) {
-                checker.violation("member-of-missing", hint_key, format!("{id} is a member of {group}, its member-of hint misses it"), || {
-                    member_of_add(store, connection, id, group)
-                })?;
+                checker.violation(
+                    "member-of-missing",
+                    hint_key,
+                    format!("{id} is a member of {group}, its member-of hint misses it"),
+                    || member_of_add(store, connection, id, group),
+                )?;
             }
         }
     }
@@ -76,9 +90,12 @@ pub(crate) fn check(checker: &mut Checker<'_, '_>, connection: &str, all: &[Stri
     for group in stale_groups {
         let prefix = format!("{all_groups_prefix}{group}/");
         let doomed: Vec<String> = under(all, &prefix).cloned().collect();
-        checker.violation("orphan-membership", prefix.clone(), format!("membership keys of group {group}, which does not exist"), || {
-            Ok(store.delete_many(&doomed)?)
-        })?;
+        checker.violation(
+            "orphan-membership",
+            prefix.clone(),
+            format!("membership keys of group {group}, which does not exist"),
+            || Ok(store.delete_many(&doomed)?),
+        )?;
     }
     Ok(())
 }

@@ -50,7 +50,8 @@ impl Checker<'_, '_> {
 /// Checks the whole store; with `repair`, fixes what it finds.
 pub fn check(app: &App<'_>, repair: bool) -> Result<Report, StorageError> {
     let all_keys = keyspace::all_keys(app)?;
-    let mut checker = Checker { app, repair, now: app.now(), report: Report { keys: all_keys.len() as u64, ..Report::default() } };
+    let mut checker =
+        Checker { app, repair, now: app.now(), report: Report { keys: all_keys.len() as u64, ..Report::default() } };
     let live = connections::check(&mut checker, &all_keys)?;
     for connection in &live {
         resources::check(&mut checker, connection, &all_keys)?;

@@ -50,7 +50,8 @@ fn interrupted_user_delete_is_finished() {
     let id = h.scim(&c, "POST", "/Users", Some(user("a"))).body_json()["id"].as_str().unwrap_or_default().to_owned();
     // The first step of a delete, then a crash.
     let key = format!("res/{}/u/{id}", c.id);
-    let mut record: serde_json::Value = serde_json::from_slice(&h.store.get(&key).expect("get").expect("record")).expect("json");
+    let mut record: serde_json::Value =
+        serde_json::from_slice(&h.store.get(&key).expect("get").expect("record")).expect("json");
     record["state"] = json!("deleted");
     h.store.set(&key, record.to_string().as_bytes()).expect("set");
     // A deletion in flight is not judged until the grace period has passed.
@@ -79,7 +80,8 @@ fn create_cut_short_before_its_commit_is_garbage_after_the_grace_period() {
     let id = h.scim(&c, "POST", "/Users", Some(user("a"))).body_json()["id"].as_str().unwrap_or_default().to_owned();
     // Drop the claim: as if the process died between listing the record and claiming.
     let key = format!("res/{}/u/{id}", c.id);
-    let mut record: serde_json::Value = serde_json::from_slice(&h.store.get(&key).expect("get").expect("record")).expect("json");
+    let mut record: serde_json::Value =
+        serde_json::from_slice(&h.store.get(&key).expect("get").expect("record")).expect("json");
     record["state"] = json!("pending");
     h.store.set(&key, record.to_string().as_bytes()).expect("set");
     let claim = crate::storage::keys::resource_unique(&c.id, crate::storage::keys::Kind::User, "userName", "a");
@@ -97,11 +99,13 @@ fn create_cut_short_after_its_commit_is_finished_by_the_next_read() {
     let c = h.connection("A");
     let id = h.scim(&c, "POST", "/Users", Some(user("a"))).body_json()["id"].as_str().unwrap_or_default().to_owned();
     let key = format!("res/{}/u/{id}", c.id);
-    let mut record: serde_json::Value = serde_json::from_slice(&h.store.get(&key).expect("get").expect("record")).expect("json");
+    let mut record: serde_json::Value =
+        serde_json::from_slice(&h.store.get(&key).expect("get").expect("record")).expect("json");
     record["state"] = json!("pending");
     h.store.set(&key, record.to_string().as_bytes()).expect("set");
     assert_eq!(h.scim(&c, "GET", &format!("/Users/{id}"), None).status, 200);
-    let after: serde_json::Value = serde_json::from_slice(&h.store.get(&key).expect("get").expect("record")).expect("json");
+    let after: serde_json::Value =
+        serde_json::from_slice(&h.store.get(&key).expect("get").expect("record")).expect("json");
     assert_eq!(after["state"], "live");
     assert!(kinds(&h, false).is_empty());
 }

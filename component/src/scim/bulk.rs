@@ -46,7 +46,8 @@ fn parse(request: &Request) -> Result<(Vec<Operation>, Option<usize>), ScimError
     if request.body.len() > MAX_PAYLOAD_BYTES {
         return Err(too_large(format!("the bulk request is larger than {MAX_PAYLOAD_BYTES} bytes")));
     }
-    let body: Value = serde_json::from_slice(&request.body).map_err(|e| syntax(format!("body is not valid JSON: {e}")))?;
+    let body: Value =
+        serde_json::from_slice(&request.body).map_err(|e| syntax(format!("body is not valid JSON: {e}")))?;
     let object = body.as_object().ok_or_else(|| syntax("a BulkRequest must be a JSON object"))?;
     let declared = member(object, "schemas").and_then(Value::as_array);
     if !declared.is_some_and(|s| s.iter().any(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(BULK_REQUEST)))) {
@@ -54,9 +55,13 @@ fn parse(request: &Request) -> Result<(Vec<Operation>, Option<usize>), ScimError
     }
     let fail_on_errors = match member(object, "failOnErrors") {
         None | Some(Value::Null) => None,
-        Some(v) => Some(v.as_u64().filter(|n| *n > 0).ok_or_else(|| syntax("failOnErrors must be a positive integer"))? as usize),
+        Some(v) => {
+            Some(v.as_u64().filter(|n| *n > 0).ok_or_else(|| syntax("failOnErrors must be a positive integer"))?
+                as usize)
+        }
     };
-    let operations = member(object, "Operations").and_then(Value::as_array).ok_or_else(|| syntax("Operations must be an array"))?;
+    let operations =
+        member(object, "Operations").and_then(Value::as_array).ok_or_else(|| syntax("Operations must be an array"))?;
     if operations.len() > MAX_OPERATIONS {
         return Err(too_large(format!("at most {MAX_OPERATIONS} operations per bulk request")));
     }
@@ -66,7 +71,9 @@ fn parse(request: &Request) -> Result<(Vec<Operation>, Option<usize>), ScimError
         .map(|(i, op)| {
             let op = op.as_object().ok_or_else(|| syntax(format!("Operations[{i}] must be an object")))?;
             let text = |name: &str| member(op, name).and_then(Value::as_str).map(str::to_owned);
-            let method = text("method").map(|m| m.to_ascii_uppercase()).ok_or_else(|| syntax(format!("Operations[{i}].method is required")))?;
+            let method = text("method")
+                .map(|m| m.to_ascii_uppercase())
+                .ok_or_else(|| syntax(format!("Operations[{i}].method is required")))?;
             if !["POST", "PUT", "PATCH", "DELETE"].contains(&method.as_str()) {
                 return Err(syntax(format!("Operations[{i}].method must be POST, PUT, PATCH or DELETE")));
             }
@@ -145,7 +152,10 @@ pub fn handle(scope: &Scope<'_>, request: &Request) -> Result<Response, ScimErro
             let waiting = refs.iter().any(|r| !resolved.contains_key(r));
             let can_wait = refs.iter().any(|r| {
                 !resolved.contains_key(r)
-                    && operations.iter().enumerate().any(|(j, o)| o.bulk_id.as_deref() == Some(r) && results[j].is_none() && j != i)
+                    && operations
+                        .iter()
+                        .enumerate()
+                        .any(|(j, o)| o.bulk_id.as_deref() == Some(r) && results[j].is_none() && j != i)
             });
             if waiting && can_wait {
                 deferred.push(i);
@@ -153,7 +163,8 @@ pub fn handle(scope: &Scope<'_>, request: &Request) -> Result<Response, ScimErro
             }
             progressed = true;
             let response = if waiting {
-                ScimError { status: 409, scim_type: None, detail: "a bulkId reference cannot be resolved".into() }.to_response()
+                ScimError { status: 409, scim_type: None, detail: "a bulkId reference cannot be resolved".into() }
+                    .to_response()
             } else {
                 let mut path = Value::String(op.path.clone());
                 substitute(&mut path, &resolved);
@@ -177,8 +188,8 @@ pub fn handle(scope: &Scope<'_>, request: &Request) -> Result<Response, ScimErro
         }
         if !progressed {
             for &i in &deferred {
-                let response =
-                    ScimError { status: 409, scim_type: None, detail: "circular bulkId references".into() }.to_response();
+                let response = ScimError { status: 409, scim_type: None, detail: "circular bulkId references".into() }
+                    .to_response();
                 results[i] = Some(result(&operations[i], &response));
             }
             break;
@@ -195,7 +206,8 @@ fn run(scope: &Scope<'_>, outer: &Request, op: &Operation, path: &str, data: Opt
     if segments.first().is_some_and(|s| s.eq_ignore_ascii_case("Bulk")) || segments.is_empty() {
         return ScimError::bad_request(ScimType::InvalidPath, format!("{path} is not a resource path")).to_response();
     }
-    let mut headers: Vec<(String, String)> = outer.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case("host")).cloned().collect();
+    let mut headers: Vec<(String, String)> =
+        outer.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case("host")).cloned().collect();
     if let Some(version) = &op.version {
         headers.push(("if-match".into(), version.clone()));
     }

@@ -6,8 +6,8 @@ use serde_json::{Value, json};
 use super::list::{MAX_RESULTS, list_response};
 use super::resource_type::{GROUP, ResourceType, USER};
 use super::schema::{
-    Attribute, ENTERPRISE_USER, ENTERPRISE_USER_ATTRIBUTES, GROUP as GROUP_URN, GROUP_ATTRIBUTES, Mutability, Returned, Type,
-    USER as USER_URN, USER_ATTRIBUTES, Uniqueness,
+    Attribute, ENTERPRISE_USER, ENTERPRISE_USER_ATTRIBUTES, GROUP as GROUP_URN, GROUP_ATTRIBUTES, Mutability, Returned,
+    Type, USER as USER_URN, USER_ATTRIBUTES, Uniqueness,
 };
 
 /// The resource types served.
@@ -67,7 +67,7 @@ pub fn resource_types(base: &str, name: Option<&str>) -> Option<Value> {
     match name {
         None => Some(list_response(
             RESOURCE_TYPES.len(),
-            1,
+            0,
             RESOURCE_TYPES.iter().map(|k| resource_type(k, base)).collect(),
         )),
         Some(name) => RESOURCE_TYPES.iter().find(|k| k.name.eq_ignore_ascii_case(name)).map(|k| resource_type(k, base)),
@@ -148,7 +148,7 @@ fn all_schemas(base: &str) -> Vec<Value> {
 pub fn schemas(base: &str, id: Option<&str>) -> Option<Value> {
     let all = all_schemas(base);
     match id {
-        None => Some(list_response(all.len(), 1, all)),
+        None => Some(list_response(all.len(), 0, all)),
         Some(id) => all.into_iter().find(|s| s["id"].as_str().is_some_and(|s| s.eq_ignore_ascii_case(id))),
     }
 }

@@ -114,11 +114,7 @@ impl ScimError {
             body["scimType"] = json!(t.as_str());
         }
         let response = Response::scim(self.status, &body);
-        if self.status == 401 {
-            response.header("www-authenticate", "Bearer realm=\"idplex\"")
-        } else {
-            response
-        }
+        if self.status == 401 { response.header("www-authenticate", "Bearer realm=\"idplex\"") } else { response }
     }
 }
 

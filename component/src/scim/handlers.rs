@@ -6,9 +6,9 @@ use serde_json::Value;
 use super::error::{ScimError, ScimType};
 use super::filter::{CompValue, Filter};
 use super::list::{ListParams, list_response, page_response, with_cursor};
-use super::paging::Paging;
 use super::membership::{self, MemberChange, Prepared};
 use super::normalize::normalize;
+use super::paging::Paging;
 use super::patch;
 use super::preconditions::{if_match_holds, if_none_match_hits};
 use super::projection::Projection;
@@ -16,8 +16,8 @@ use super::render::{etag, location, render};
 use super::resource_type::{Computed, ResourceType};
 use super::sort::sort;
 use crate::app::App;
-use crate::http::Response;
 use crate::http::Request;
+use crate::http::Response;
 use crate::ids;
 use crate::storage::connections::{ConnectionRecord, RecordState};
 use crate::storage::members::{self, Members};
@@ -166,7 +166,12 @@ impl Endpoint<'_> {
                 if !if_match_holds(request, &etag(old)) {
                     return Err(ScimError::precondition_failed());
                 }
-                Ok(ResourceRecord { body: Value::Object(body.clone()), unique: unique.clone(), last_modified: now, ..old.clone() })
+                Ok(ResourceRecord {
+                    body: Value::Object(body.clone()),
+                    unique: unique.clone(),
+                    last_modified: now,
+                    ..old.clone()
+                })
             })
             .map_err(|e| write_error(self.kind, e))?;
         self.apply_members(id, &members)?;
@@ -218,7 +223,9 @@ impl Endpoint<'_> {
     /// `GET /{endpoint}` and `POST /{endpoint}/.search`.
     pub fn list(&self, params: &ListParams) -> Result<Response, ScimError> {
         if let Some(filter) = &params.filter {
-            filter.check_types(self.kind.schema).map_err(|e| ScimError::bad_request(ScimType::InvalidFilter, e.to_string()))?;
+            filter
+                .check_types(self.kind.schema)
+                .map_err(|e| ScimError::bad_request(ScimType::InvalidFilter, e.to_string()))?;
         }
         if params.filter.is_none() && params.sort_by.is_none() {
             return self.list_unfiltered(params);
@@ -228,11 +235,12 @@ impl Endpoint<'_> {
         let start = params.paging.start(&ids);
         let page_ids: Vec<String> = ids.iter().skip(start).take(params.count).cloned().collect();
         let computed = self.kind.computed.attribute();
-        let page: Vec<Value> = if params.projection.may_include(computed) && !self.filter_names_computed(params.filter.as_ref()) {
-            self.render_all(&self.resources().get_many(&page_ids)?, &params.projection)?
-        } else {
-            matching.into_iter().skip(start).take(params.count).collect()
-        };
+        let page: Vec<Value> =
+            if params.projection.may_include(computed) && !self.filter_names_computed(params.filter.as_ref()) {
+                self.render_all(&self.resources().get_many(&page_ids)?, &params.projection)?
+            } else {
+                matching.into_iter().skip(start).take(params.count).collect()
+            };
         let resources = page.into_iter().map(|r| params.projection.apply(self.kind.schema, r)).collect();
         Ok(Response::scim(200, &page_response(params, ids.len(), &ids, start, resources)))
     }
@@ -272,7 +280,11 @@ impl Endpoint<'_> {
             let core = path.schema.as_deref().is_none_or(|s| s.eq_ignore_ascii_case(self.kind.schema.core));
             if core && path.sub_attr.is_none() {
                 if path.matches_name("id") {
-                    return Ok(if ids::is_resource_id(value) { resources.get(value)?.into_iter().collect() } else { Vec::new() });
+                    return Ok(if ids::is_resource_id(value) {
+                        resources.get(value)?.into_iter().collect()
+                    } else {
+                        Vec::new()
+                    });
                 }
                 if let Some(indexed) = self.kind.indexed.filter(|i| path.matches_name(i)) {
                     let unique = (indexed.to_owned(), value.to_lowercase());
@@ -297,7 +309,8 @@ impl Endpoint<'_> {
         } else {
             candidates.iter().map(|r| render(self.kind, r, self.base)).collect()
         };
-        let mut matching: Vec<Value> = rendered.into_iter().filter(|r| filter.is_none_or(|f| f.matches(r, self.kind.schema))).collect();
+        let mut matching: Vec<Value> =
+            rendered.into_iter().filter(|r| filter.is_none_or(|f| f.matches(r, self.kind.schema))).collect();
         if let Some(path) = &params.sort_by {
             sort(&mut matching, path, params.sort_order);
         }

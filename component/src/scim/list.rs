@@ -58,7 +58,9 @@ fn build(get: impl Fn(&str) -> Option<String>) -> Result<ListParams, ScimError> 
     let filter = match get("filter") {
         None => None,
         Some(f) if f.trim().is_empty() => None,
-        Some(f) => Some(f.parse::<Filter>().map_err(|e| ScimError::bad_request(ScimType::InvalidFilter, e.to_string()))?),
+        Some(f) => {
+            Some(f.parse::<Filter>().map_err(|e| ScimError::bad_request(ScimType::InvalidFilter, e.to_string()))?)
+        }
     };
     let start_index = integer("startIndex", get("startIndex").as_deref())?;
     let paging = match (get("cursor"), start_index) {
@@ -69,21 +71,23 @@ fn build(get: impl Fn(&str) -> Option<String>) -> Result<ListParams, ScimError> 
         (Some(c), None) => Paging::Cursor(Some(Cursor::parse(c.trim())?)),
         (None, start) => Paging::Index(start.unwrap_or(1).max(1) as usize),
     };
-    let count = integer("count", get("count").as_deref())?.map_or(DEFAULT_COUNT, |c| c.clamp(0, MAX_RESULTS as i64) as usize);
+    let count =
+        integer("count", get("count").as_deref())?.map_or(DEFAULT_COUNT, |c| c.clamp(0, MAX_RESULTS as i64) as usize);
     let sort_by = match get("sortBy") {
         None => None,
         Some(s) if s.trim().is_empty() => None,
         Some(s) => {
-            let path: PatchPath = s
-                .parse()
-                .map_err(|e| ScimError::bad_request(ScimType::InvalidValue, format!("sortBy: {e}")))?;
+            let path: PatchPath =
+                s.parse().map_err(|e| ScimError::bad_request(ScimType::InvalidValue, format!("sortBy: {e}")))?;
             Some(path.attr)
         }
     };
     let sort_order = match get("sortOrder").map(|s| s.to_ascii_lowercase()).as_deref() {
         None | Some("") | Some("ascending") => SortOrder::Ascending,
         Some("descending") => SortOrder::Descending,
-        Some(_) => return Err(ScimError::bad_request(ScimType::InvalidValue, "sortOrder must be ascending or descending")),
+        Some(_) => {
+            return Err(ScimError::bad_request(ScimType::InvalidValue, "sortOrder must be ascending or descending"));
+        }
     };
     let projection = Projection::parse(get("attributes").as_deref(), get("excludedAttributes").as_deref())?;
     Ok(ListParams { filter, paging, count, sort_by, sort_order, projection })

@@ -10,10 +10,10 @@ use super::filter::{CompValue, CompareOp, Filter};
 use super::patch::{OpKind, PatchOp};
 use super::schema::GROUP;
 use crate::app::App;
+use crate::storage::StorageError;
 use crate::storage::keys::Kind;
 use crate::storage::members::{MemberType, Members, groups_of_many};
 use crate::storage::resources::{ResourceRecord, Resources};
-use crate::storage::StorageError;
 
 /// A change to a group's members.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,7 +46,9 @@ fn values(value: Option<Value>) -> Vec<Value> {
 pub fn member_id(value: &Value) -> Option<String> {
     match value {
         Value::String(s) => Some(s.clone()),
-        Value::Object(o) => o.iter().find(|(k, _)| k.eq_ignore_ascii_case("value")).and_then(|(_, v)| v.as_str()).map(str::to_owned),
+        Value::Object(o) => {
+            o.iter().find(|(k, _)| k.eq_ignore_ascii_case("value")).and_then(|(_, v)| v.as_str()).map(str::to_owned)
+        }
         _ => None,
     }
 }
@@ -57,7 +59,10 @@ pub fn split_ops(ops: Vec<PatchOp>) -> Result<(Vec<PatchOp>, Vec<MemberChange>),
     let mut changes = Vec::new();
     for op in ops {
         match &op.path {
-            Some(path) if is_members(&path.attr.name) && path.attr.schema.as_deref().is_none_or(|s| s.eq_ignore_ascii_case(GROUP)) => {
+            Some(path)
+                if is_members(&path.attr.name)
+                    && path.attr.schema.as_deref().is_none_or(|s| s.eq_ignore_ascii_case(GROUP)) =>
+            {
                 if path.target_sub_attr().is_some() {
                     return Err(ScimError::bad_request(
                         ScimType::InvalidPath,
@@ -72,19 +77,25 @@ pub fn split_ops(ops: Vec<PatchOp>) -> Result<(Vec<PatchOp>, Vec<MemberChange>),
                     }
                     (OpKind::Remove, None) => MemberChange::RemoveAll,
                     (OpKind::Remove, Some(filter)) => match filter {
-                        Filter::Compare(p, CompareOp::Eq, CompValue::Str(id)) if p.matches_name("value") && p.sub_attr.is_none() => {
+                        Filter::Compare(p, CompareOp::Eq, CompValue::Str(id))
+                            if p.matches_name("value") && p.sub_attr.is_none() =>
+                        {
                             MemberChange::Remove(vec![id.clone()])
                         }
                         other => MemberChange::RemoveMatching(other.clone()),
                     },
                     (_, Some(_)) => {
-                        return Err(ScimError::bad_request(ScimType::InvalidPath, format!("{path}: use add or remove for members")));
+                        return Err(ScimError::bad_request(
+                            ScimType::InvalidPath,
+                            format!("{path}: use add or remove for members"),
+                        ));
                     }
                 };
                 changes.push(change);
             }
             None if op.value.as_ref().and_then(Value::as_object).is_some_and(|o| o.keys().any(|k| is_members(k))) => {
-                let mut object: Map<String, Value> = op.value.clone().and_then(|v| v.as_object().cloned()).unwrap_or_default();
+                let mut object: Map<String, Value> =
+                    op.value.clone().and_then(|v| v.as_object().cloned()).unwrap_or_default();
                 let key = object.keys().find(|k| is_members(k)).cloned().unwrap_or_default();
                 let members = object.remove(&key);
                 changes.push(match op.kind {
@@ -105,8 +116,9 @@ pub fn split_ops(ops: Vec<PatchOp>) -> Result<(Vec<PatchOp>, Vec<MemberChange>),
 pub fn resolve(app: &App<'_>, connection: &str, values: &[Value]) -> Result<Vec<(String, MemberType)>, ScimError> {
     let mut ids = Vec::with_capacity(values.len());
     for (i, value) in values.iter().enumerate() {
-        let id = member_id(value)
-            .ok_or_else(|| ScimError::bad_request(ScimType::InvalidValue, format!("members[{i}] needs a value (the member's id)")))?;
+        let id = member_id(value).ok_or_else(|| {
+            ScimError::bad_request(ScimType::InvalidValue, format!("members[{i}] needs a value (the member's id)"))
+        })?;
         ids.push(id);
     }
     let mut seen = std::collections::HashSet::new();
@@ -186,7 +198,11 @@ pub fn apply(app: &App<'_>, connection: &str, group: &str, changes: &[Prepared])
                     .all()?
                     .into_iter()
                     .filter(|(id, kind)| {
-                        filter.matches_element(&attr, &json!({"value": id, "type": type_name(*kind)}), &super::schema::GROUP_SCHEMA)
+                        filter.matches_element(
+                            &attr,
+                            &json!({"value": id, "type": type_name(*kind)}),
+                            &super::schema::GROUP_SCHEMA,
+                        )
                     })
                     .map(|(id, _)| id)
                     .collect();

@@ -95,8 +95,14 @@ fn normalize_members(
 ) -> Result<(), ScimError> {
     for (name, value) in members {
         let found = attributes.iter().chain(common).find(|a| a.name.eq_ignore_ascii_case(&name));
+        if found.is_none() && value.is_null() {
+            // Null is "unassigned" (RFC 7643 §2.5): nothing to store, nothing to refuse.
+            continue;
+        }
         let Some(attribute) = found else {
-            return Err(invalid(format!("unknown attribute {prefix}{name}; custom attributes belong under an extension schema URN")));
+            return Err(invalid(format!(
+                "unknown attribute {prefix}{name}; custom attributes belong under an extension schema URN"
+            )));
         };
         match attribute.mutability {
             Mutability::ReadOnly | Mutability::WriteOnly => continue,
@@ -150,10 +156,7 @@ pub fn normalize(schema: &ResourceSchema, body: Value) -> Result<Map<String, Val
         }
     }
     if !declared.iter().any(|s| s.eq_ignore_ascii_case(schema.core)) {
-        return Err(ScimError::bad_request(
-            ScimType::InvalidSyntax,
-            format!("schemas must include {}", schema.core),
-        ));
+        return Err(ScimError::bad_request(ScimType::InvalidSyntax, format!("schemas must include {}", schema.core)));
     }
     normalize_members(schema.attributes, super::schema::COMMON_ATTRIBUTES, core, &mut out, "")?;
     for attribute in schema.attributes.iter().filter(|a| a.required) {
@@ -176,10 +179,13 @@ mod tests {
 
     #[test]
     fn canonicalises_names_and_coerces_entra_booleans() {
-        let out = normalize(&USER_SCHEMA, json!({
-            "schemas": [USER], "USERNAME": "a@x", "Active": "False",
-            "emails": [{"Value": "a@x", "Primary": "true"}]
-        }))
+        let out = normalize(
+            &USER_SCHEMA,
+            json!({
+                "schemas": [USER], "USERNAME": "a@x", "Active": "False",
+                "emails": [{"Value": "a@x", "Primary": "true"}]
+            }),
+        )
         .expect("valid");
         assert_eq!(out["userName"], "a@x");
         assert_eq!(out["active"], false);
@@ -188,9 +194,12 @@ mod tests {
 
     #[test]
     fn drops_read_only_and_password() {
-        let out = normalize(&USER_SCHEMA, json!({
-            "schemas": [USER], "userName": "a", "id": "x", "meta": {}, "password": "p", "groups": []
-        }))
+        let out = normalize(
+            &USER_SCHEMA,
+            json!({
+                "schemas": [USER], "userName": "a", "id": "x", "meta": {}, "password": "p", "groups": []
+            }),
+        )
         .expect("valid");
         assert!(out.get("id").is_none() && out.get("password").is_none() && out.get("groups").is_none());
     }
@@ -198,10 +207,13 @@ mod tests {
     #[test]
     fn keeps_unknown_extensions_and_lists_them_in_schemas() {
         let acme = "urn:ietf:params:scim:schemas:extension:acme:2.0:User";
-        let out = normalize(&USER_SCHEMA, json!({
-            "schemas": [USER], "userName": "a", acme: {"badge": 7},
-            ENTERPRISE_USER: {"employeeNumber": 42, "manager": {"value": "m"}}
-        }))
+        let out = normalize(
+            &USER_SCHEMA,
+            json!({
+                "schemas": [USER], "userName": "a", acme: {"badge": 7},
+                ENTERPRISE_USER: {"employeeNumber": 42, "manager": {"value": "m"}}
+            }),
+        )
         .expect("valid");
         assert_eq!(out[acme]["badge"], 7);
         assert_eq!(out[ENTERPRISE_USER]["employeeNumber"], "42");

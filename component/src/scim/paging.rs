@@ -31,7 +31,8 @@ impl Cursor {
         let invalid = || ScimError::bad_request(ScimType::InvalidCursor, "the cursor is not one this server issued");
         let (offset, last_id) = raw.split_once('.').ok_or_else(invalid)?;
         let offset: usize = offset.parse().map_err(|_| invalid())?;
-        if last_id.is_empty() || last_id.len() > 64 || !last_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        if last_id.is_empty() || last_id.len() > 64 || !last_id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
             return Err(invalid());
         }
         Ok(Cursor { offset, last_id: last_id.to_owned() })
@@ -69,7 +70,9 @@ impl Paging {
     /// returned result is `last_id`; `None` for index paging or at the end.
     pub fn next_after(&self, end: usize, total: usize, last_id: Option<&str>) -> Option<String> {
         match (self, last_id) {
-            (Paging::Cursor(_), Some(last)) if end < total => Some(Cursor { offset: end, last_id: last.to_owned() }.encode()),
+            (Paging::Cursor(_), Some(last)) if end < total => {
+                Some(Cursor { offset: end, last_id: last.to_owned() }.encode())
+            }
             _ => None,
         }
     }

@@ -77,23 +77,36 @@ fn parse_op(index: usize, op: &Value) -> Result<PatchOp, ScimError> {
     let path = match member(object, "path") {
         None | Some(Value::Null) => None,
         Some(Value::String(p)) if p.trim().is_empty() => None,
-        Some(Value::String(p)) => Some(p.parse::<PatchPath>().map_err(|e| {
-            ScimError::bad_request(ScimType::InvalidPath, format!("Operations[{index}].path: {e}"))
-        })?),
-        Some(_) => return Err(ScimError::bad_request(ScimType::InvalidPath, format!("Operations[{index}].path must be a string"))),
+        Some(Value::String(p)) => Some(
+            p.parse::<PatchPath>()
+                .map_err(|e| ScimError::bad_request(ScimType::InvalidPath, format!("Operations[{index}].path: {e}")))?,
+        ),
+        Some(_) => {
+            return Err(ScimError::bad_request(
+                ScimType::InvalidPath,
+                format!("Operations[{index}].path must be a string"),
+            ));
+        }
     };
     let value = member(object, "value").cloned().filter(|v| !v.is_null());
     if kind == OpKind::Remove && path.is_none() {
         return Err(ScimError::bad_request(ScimType::NoTarget, format!("Operations[{index}]: remove needs a path")));
     }
     if kind != OpKind::Remove && value.is_none() {
-        return Err(ScimError::bad_request(ScimType::InvalidValue, format!("Operations[{index}]: {kind:?} needs a value")));
+        return Err(ScimError::bad_request(
+            ScimType::InvalidValue,
+            format!("Operations[{index}]: {kind:?} needs a value"),
+        ));
     }
     Ok(PatchOp { kind, path, value })
 }
 
 /// Applies `ops` to `body` (a stored, normalised body) and returns the normalised result.
-pub fn apply(schema: &ResourceSchema, body: &Map<String, Value>, ops: &[PatchOp]) -> Result<Map<String, Value>, ScimError> {
+pub fn apply(
+    schema: &ResourceSchema,
+    body: &Map<String, Value>,
+    ops: &[PatchOp],
+) -> Result<Map<String, Value>, ScimError> {
     let mut work = body.clone();
     for op in ops {
         match &op.path {
@@ -105,7 +118,12 @@ pub fn apply(schema: &ResourceSchema, body: &Map<String, Value>, ops: &[PatchOp]
 }
 
 /// A no-path add/replace: each member of the value object is its own target.
-fn apply_object(schema: &ResourceSchema, body: &mut Map<String, Value>, kind: OpKind, value: Value) -> Result<(), ScimError> {
+fn apply_object(
+    schema: &ResourceSchema,
+    body: &mut Map<String, Value>,
+    kind: OpKind,
+    value: Value,
+) -> Result<(), ScimError> {
     let Value::Object(members) = value else {
         return Err(ScimError::bad_request(ScimType::InvalidValue, "a PATCH without path needs an object value"));
     };
@@ -113,19 +131,25 @@ fn apply_object(schema: &ResourceSchema, body: &mut Map<String, Value>, kind: Op
         if name.eq_ignore_ascii_case("schemas") {
             continue;
         }
-        if is_urn(&name) && (schema.extension(&name).is_some() || schema.attributes_of(Some(&name)).is_none()) && value.is_object() {
+        if is_urn(&name)
+            && (schema.extension(&name).is_some() || schema.attributes_of(Some(&name)).is_none())
+            && value.is_object()
+        {
             let urn = schema.extension(&name).map_or(name.clone(), str::to_owned);
             if let Value::Object(inner) = value {
                 for (attr, v) in inner {
-                    let path = PatchPath { attr: AttrPath::new(attr).with_schema(urn.clone()), value_filter: None, sub_attr: None };
+                    let path = PatchPath {
+                        attr: AttrPath::new(attr).with_schema(urn.clone()),
+                        value_filter: None,
+                        sub_attr: None,
+                    };
                     apply_path(schema, body, kind, &path, Some(v), false)?;
                 }
             }
             continue;
         }
-        let path: PatchPath = name
-            .parse()
-            .map_err(|e| ScimError::bad_request(ScimType::InvalidPath, format!("{name}: {e}")))?;
+        let path: PatchPath =
+            name.parse().map_err(|e| ScimError::bad_request(ScimType::InvalidPath, format!("{name}: {e}")))?;
         apply_path(schema, body, kind, &path, Some(value), false)?;
     }
     Ok(())
@@ -136,7 +160,12 @@ fn find_key(object: &Map<String, Value>, name: &str) -> Option<String> {
 }
 
 /// The object holding the path's attribute: the body, or an extension object within it.
-fn container<'a>(schema: &ResourceSchema, body: &'a mut Map<String, Value>, path: &AttrPath, create: bool) -> Option<&'a mut Map<String, Value>> {
+fn container<'a>(
+    schema: &ResourceSchema,
+    body: &'a mut Map<String, Value>,
+    path: &AttrPath,
+    create: bool,
+) -> Option<&'a mut Map<String, Value>> {
     let Some(urn) = path.schema.as_deref().filter(|u| !u.eq_ignore_ascii_case(schema.core)) else {
         return Some(body);
     };
@@ -156,11 +185,26 @@ fn apply_path(
     value: Option<Value>,
     explicit: bool,
 ) -> Result<(), ScimError> {
-    let attr = &path.attr;
+    let qualified;
+    let attr = match (&path.attr.schema, schema.find(None, &path.attr.name)) {
+        // An unqualified name no core attribute has, but exactly one extension has (Entra
+        // sends `manager` for the Enterprise User's manager).
+        (None, None) => match unique_extension(schema, &path.attr.name) {
+            Some(urn) => {
+                qualified = AttrPath { schema: Some(urn.to_owned()), ..path.attr.clone() };
+                &qualified
+            }
+            None => &path.attr,
+        },
+        _ => &path.attr,
+    };
     let definition = schema.find(attr.schema.as_deref(), &attr.name);
     let known_schema = attr.schema.as_deref().is_none_or(|u| schema.attributes_of(Some(u)).is_some());
     if definition.is_none() && known_schema {
-        return Err(ScimError::bad_request(ScimType::InvalidPath, format!("no attribute {path} in this resource type")));
+        return Err(ScimError::bad_request(
+            ScimType::InvalidPath,
+            format!("no attribute {path} in this resource type"),
+        ));
     }
     if let Some(def) = definition {
         let sub = path.target_sub_attr().and_then(|s| def.sub_attribute(s));
@@ -176,6 +220,15 @@ fn apply_path(
         }
     }
     let multi = definition.is_some_and(|d| d.multi_valued);
+    // A single-valued complex attribute sent as a one-element list (Entra's `manager`).
+    let value = match value {
+        Some(Value::Array(mut items))
+            if !multi && definition.is_some_and(|d| !d.sub_attributes.is_empty()) && items.len() == 1 =>
+        {
+            items.pop()
+        }
+        other => other,
+    };
     let key_name = definition.map_or(attr.name.as_str(), |d| d.name);
     let Some(target) = container(schema, body, attr, kind != OpKind::Remove) else { return Ok(()) };
     let key = find_key(target, key_name).unwrap_or_else(|| key_name.to_owned());
@@ -192,6 +245,16 @@ fn apply_path(
     }
 }
 
+/// The one extension of `schema` that defines an attribute called `name`, if exactly one does.
+fn unique_extension(schema: &ResourceSchema, name: &str) -> Option<&'static str> {
+    let mut found =
+        schema.extensions.iter().filter(|(_, attrs)| attrs.iter().any(|a| a.name.eq_ignore_ascii_case(name)));
+    match (found.next(), found.next()) {
+        (Some((urn, _)), None) => Some(urn),
+        _ => None,
+    }
+}
+
 fn as_list(value: Value) -> Vec<Value> {
     match value {
         Value::Array(values) => values,
@@ -199,7 +262,14 @@ fn as_list(value: Value) -> Vec<Value> {
     }
 }
 
-fn apply_whole(target: &mut Map<String, Value>, key: &str, kind: OpKind, multi: bool, complex: bool, value: Option<Value>) {
+fn apply_whole(
+    target: &mut Map<String, Value>,
+    key: &str,
+    kind: OpKind,
+    multi: bool,
+    complex: bool,
+    value: Option<Value>,
+) {
     match (kind, value) {
         (OpKind::Remove, Some(value)) if multi => {
             // Remove the listed values (matched by their `value` sub-attribute, or whole).
@@ -221,7 +291,7 @@ fn apply_whole(target: &mut Map<String, Value>, key: &str, kind: OpKind, multi: 
             }
             if let Value::Array(existing) = list {
                 for v in as_list(value) {
-                    if !existing.iter().any(|e| same_value(&v, e)) {
+                    if !existing.iter().any(|e| identical(&v, e)) {
                         existing.push(v);
                     }
                 }
@@ -243,6 +313,18 @@ fn apply_whole(target: &mut Map<String, Value>, key: &str, kind: OpKind, multi: 
             target.insert(key.to_owned(), if multi { Value::Array(as_list(value)) } else { value });
         }
         (OpKind::Add | OpKind::Replace, None) => {}
+    }
+}
+
+/// Whether two values are identical, comparing object member names case-insensitively (an
+/// `add` of a value already present adds nothing; `{"value": "x", "type": "work"}` and
+/// `{"value": "x", "type": "fax"}` are different values).
+fn identical(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| member(y, k).is_some_and(|w| identical(v, w)))
+        }
+        _ => a == b,
     }
 }
 
@@ -362,7 +444,12 @@ fn apply_filtered(
                         created.insert(sub.clone(), v);
                     }
                     (None, Value::Object(members)) => created.extend(members),
-                    (None, _) => return Err(ScimError::bad_request(ScimType::InvalidValue, format!("{path} needs an object value"))),
+                    (None, _) => {
+                        return Err(ScimError::bad_request(
+                            ScimType::InvalidValue,
+                            format!("{path} needs an object value"),
+                        ));
+                    }
                 }
                 items.push(Value::Object(created));
                 return Ok(());
@@ -395,11 +482,14 @@ mod tests {
     use serde_json::json;
 
     fn user() -> Map<String, Value> {
-        normalize(&USER_SCHEMA, json!({
-            "schemas": [USER], "userName": "bjensen", "active": true,
-            "name": {"givenName": "Barbara", "familyName": "Jensen"},
-            "emails": [{"value": "b@work.example", "type": "work", "primary": true}]
-        }))
+        normalize(
+            &USER_SCHEMA,
+            json!({
+                "schemas": [USER], "userName": "bjensen", "active": true,
+                "name": {"givenName": "Barbara", "familyName": "Jensen"},
+                "emails": [{"value": "b@work.example", "type": "work", "primary": true}]
+            }),
+        )
         .expect("valid")
     }
 
@@ -418,8 +508,11 @@ mod tests {
 
     #[test]
     fn replace_through_filter_creates_missing_value() {
-        let out = patch(&user(), json!([{"op": "Replace", "path": "emails[type eq \"home\"].value", "value": "b@home.example"}]))
-            .expect("patch");
+        let out = patch(
+            &user(),
+            json!([{"op": "Replace", "path": "emails[type eq \"home\"].value", "value": "b@home.example"}]),
+        )
+        .expect("patch");
         let emails = out["emails"].as_array().expect("emails");
         assert_eq!(emails.len(), 2);
         assert_eq!(emails[1], json!({"type": "home", "value": "b@home.example"}));
@@ -427,11 +520,14 @@ mod tests {
 
     #[test]
     fn dotted_and_extension_keys_without_path() {
-        let out = patch(&user(), json!([{"op": "replace", "value": {
-            "name.givenName": "Babs",
-            ENTERPRISE_USER: {"department": "R&D"},
-            format!("{ENTERPRISE_USER}:employeeNumber"): "7"
-        }}]))
+        let out = patch(
+            &user(),
+            json!([{"op": "replace", "value": {
+                "name.givenName": "Babs",
+                ENTERPRISE_USER: {"department": "R&D"},
+                format!("{ENTERPRISE_USER}:employeeNumber"): "7"
+            }}]),
+        )
         .expect("patch");
         assert_eq!(out["name"]["givenName"], "Babs");
         assert_eq!(out["name"]["familyName"], "Jensen");
@@ -442,10 +538,13 @@ mod tests {
     #[test]
     fn failing_operation_rejects_the_whole_patch() {
         let body = user();
-        let e = patch(&body, json!([
-            {"op": "replace", "path": "displayName", "value": "X"},
-            {"op": "replace", "path": "id", "value": "new"}
-        ]))
+        let e = patch(
+            &body,
+            json!([
+                {"op": "replace", "path": "displayName", "value": "X"},
+                {"op": "replace", "path": "id", "value": "new"}
+            ]),
+        )
         .expect_err("read-only");
         assert_eq!(e.scim_type, Some(ScimType::Mutability));
     }

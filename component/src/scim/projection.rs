@@ -22,11 +22,13 @@ fn parse_list(raw: Option<&str>, name: &str) -> Result<Vec<AttrPath>, ScimError>
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(|s| {
-            let path: super::filter::PatchPath = s
-                .parse()
-                .map_err(|e| ScimError::bad_request(ScimType::InvalidValue, format!("{name}: {e}")))?;
+            let path: super::filter::PatchPath =
+                s.parse().map_err(|e| ScimError::bad_request(ScimType::InvalidValue, format!("{name}: {e}")))?;
             if path.value_filter.is_some() {
-                return Err(ScimError::bad_request(ScimType::InvalidValue, format!("{name}: filters are not allowed here")));
+                return Err(ScimError::bad_request(
+                    ScimType::InvalidValue,
+                    format!("{name}: filters are not allowed here"),
+                ));
             }
             Ok(path.attr)
         })
@@ -79,8 +81,10 @@ impl Projection {
 
     fn extension(&self, schema: &ResourceSchema, urn: &str, value: Value) -> Option<Value> {
         let Value::Object(members) = value else { return Some(value) };
-        let whole = |p: &AttrPath| p.schema.is_none() && p.name.eq_ignore_ascii_case(urn)
-            || p.schema.as_deref().is_some_and(|s| format!("{s}:{}", p.name).eq_ignore_ascii_case(urn));
+        let whole = |p: &AttrPath| {
+            p.schema.is_none() && p.name.eq_ignore_ascii_case(urn)
+                || p.schema.as_deref().is_some_and(|s| format!("{s}:{}", p.name).eq_ignore_ascii_case(urn))
+        };
         if self.excluded.iter().any(whole) {
             return None;
         }
@@ -91,8 +95,11 @@ impl Projection {
             let kept = if all && self.excluded.is_empty() {
                 Some(v)
             } else {
-                Projection { attributes: if all { Vec::new() } else { self.attributes.clone() }, excluded: self.excluded.clone() }
-                    .member(Some(urn), &key, attribute, v)
+                Projection {
+                    attributes: if all { Vec::new() } else { self.attributes.clone() },
+                    excluded: self.excluded.clone(),
+                }
+                .member(Some(urn), &key, attribute, v)
             };
             if let Some(v) = kept {
                 out.insert(key, v);
@@ -121,7 +128,11 @@ impl Projection {
                 return None;
             }
             let subs: Vec<&str> = self.excluded.iter().filter(names).filter_map(|p| p.sub_attr.as_deref()).collect();
-            return Some(if subs.is_empty() { value } else { retain_subs(value, |s| !subs.iter().any(|x| x.eq_ignore_ascii_case(s))) });
+            return Some(if subs.is_empty() {
+                value
+            } else {
+                retain_subs(value, |s| !subs.iter().any(|x| x.eq_ignore_ascii_case(s)))
+            });
         }
         if asked.is_empty() {
             return None;

@@ -51,6 +51,13 @@ fn user_unique(body: &Map<String, Value>) -> Vec<UniqueValue> {
         .unwrap_or_default()
 }
 
+fn group_unique(body: &Map<String, Value>) -> Vec<UniqueValue> {
+    body.get("displayName")
+        .and_then(Value::as_str)
+        .map(|d| vec![("displayName".to_owned(), d.to_lowercase())])
+        .unwrap_or_default()
+}
+
 /// The `User` resource type.
 pub static USER: ResourceType = ResourceType {
     name: "User",
@@ -68,7 +75,7 @@ pub static GROUP: ResourceType = ResourceType {
     endpoint: "/Groups",
     schema: &GROUP_SCHEMA,
     kind: Kind::Group,
-    unique: |_| Vec::new(),
-    indexed: None,
+    unique: group_unique,
+    indexed: Some("displayName"),
     computed: Computed::Members,
 };

@@ -49,6 +49,11 @@ fn route(app: &App<'_>, request: &Request, origin: Option<&str>) -> Result<Respo
     let connection = authenticate(app, connection_id, token)?.ok_or_else(ScimError::unauthorized)?;
     let scope = Scope { app, connection: &connection, base: &base };
     match (segments.as_slice(), method) {
+        (["Me", ..], _) => Err(ScimError {
+            status: 501,
+            scim_type: None,
+            detail: "/Me is not supported: a connection's token authenticates an IdP, not a user".into(),
+        }),
         ([".search"], "POST") => search_all(&scope, request),
         (["Bulk"], "POST") => super::bulk::handle(&scope, request),
         ([".search"] | ["Bulk"], _) => Err(ScimError::method_not_allowed(method)),
@@ -72,7 +77,8 @@ pub fn dispatch(scope: &Scope<'_>, request: &Request, segments: &[&str]) -> Resu
     let Some((endpoint_name, rest)) = segments.split_first() else {
         return Err(ScimError::not_found("no endpoint at the base URL; see /ServiceProviderConfig"));
     };
-    let Some(kind) = discovery::RESOURCE_TYPES.iter().find(|k| k.endpoint[1..].eq_ignore_ascii_case(endpoint_name)) else {
+    let Some(kind) = discovery::RESOURCE_TYPES.iter().find(|k| k.endpoint[1..].eq_ignore_ascii_case(endpoint_name))
+    else {
         return Err(ScimError::not_found(format!("no endpoint /{endpoint_name}")));
     };
     let endpoint = Endpoint { app: scope.app, connection: scope.connection, base: scope.base, kind };

@@ -241,7 +241,9 @@ impl<'a> ChunkedList<'a> {
         let dir = self.directory()?;
         let chunk_keys: Vec<String> = (1..=dir.len() as u32).map(|n| keys::chunk(&self.prefix, n)).collect();
         let mut out = Vec::new();
-        for ((i, (len, seq)), (key, value)) in dir.iter().enumerate().zip(chunk_keys.iter().zip(self.store.get_many(&chunk_keys)?)) {
+        for ((i, (len, seq)), (key, value)) in
+            dir.iter().enumerate().zip(chunk_keys.iter().zip(self.store.get_many(&chunk_keys)?))
+        {
             let chunk: Chunk = match value {
                 None => Chunk::default(),
                 Some(bytes) => decode(key, &bytes)?,
@@ -316,7 +318,10 @@ mod tests {
         list.remove_many(1, &ids[..4]).expect("remove");
         let page = list.page(CHUNK_CAPACITY - 5, 3).expect("page");
         assert_eq!(page.total, CHUNK_CAPACITY + 6);
-        assert_eq!(page.ids, vec![(CHUNK_CAPACITY - 1).to_string(), CHUNK_CAPACITY.to_string(), (CHUNK_CAPACITY + 1).to_string()]);
+        assert_eq!(
+            page.ids,
+            vec![(CHUNK_CAPACITY - 1).to_string(), CHUNK_CAPACITY.to_string(), (CHUNK_CAPACITY + 1).to_string()]
+        );
     }
 
     #[test]

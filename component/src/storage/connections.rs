@@ -96,7 +96,11 @@ pub(crate) fn visible(store: &dyn KvStore, record: &ConnectionRecord) -> Result<
 
 /// Stores a new connection (see the module doc for the write order). `record.chunk` and
 /// `record.state` are set here.
-pub fn create(store: &dyn KvStore, mut record: ConnectionRecord, now: i64) -> Result<ConnectionRecord, ConnectionWriteError> {
+pub fn create(
+    store: &dyn KvStore,
+    mut record: ConnectionRecord,
+    now: i64,
+) -> Result<ConnectionRecord, ConnectionWriteError> {
     let key = keys::connection(&record.id);
     record.state = RecordState::Pending;
     record.chunk = 0;
@@ -167,7 +171,8 @@ pub fn rename(store: &dyn KvStore, id: &str, name: &str, now: i64) -> Result<Con
     let same_key = old_name.to_lowercase() == name.to_lowercase();
     if !same_key {
         let new_key = keys::connection_name(name);
-        if let Claimed::TakenBy(_) = unique::claim(store, &new_key, id, now, |holder| name_holder(store, holder, name))? {
+        if let Claimed::TakenBy(_) = unique::claim(store, &new_key, id, now, |holder| name_holder(store, holder, name))?
+        {
             return Err(ConnectionWriteError::NameTaken);
         }
     }

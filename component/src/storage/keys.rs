@@ -75,7 +75,6 @@ pub fn member_of(connection: &str, member: &str) -> String {
     format!("member-of/{connection}/{member}")
 }
 
-
 /// Chunk `n` (1-based) of the chunked list at `prefix`.
 pub fn chunk(prefix: &str, n: u32) -> String {
     format!("{prefix}/{n}")

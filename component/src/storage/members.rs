@@ -62,7 +62,9 @@ impl<'a> Members<'a> {
         let mut seen = HashSet::new();
         for batch in listed.chunks(512) {
             let entry_keys: Vec<String> = batch.iter().map(|(_, id)| self.entry_key(id)).collect();
-            for ((chunk, id), (key, value)) in batch.iter().zip(entry_keys.iter().zip(self.store.get_many(&entry_keys)?)) {
+            for ((chunk, id), (key, value)) in
+                batch.iter().zip(entry_keys.iter().zip(self.store.get_many(&entry_keys)?))
+            {
                 let Some(bytes) = value else { continue };
                 let entry: Entry = decode(key, &bytes)?;
                 if entry.chunk == *chunk && seen.insert(id.clone()) {
@@ -84,7 +86,8 @@ impl<'a> Members<'a> {
     pub fn add(&self, members: &[(String, MemberType)]) -> Result<usize, StorageError> {
         let ids: Vec<String> = members.iter().map(|(id, _)| id.clone()).collect();
         let present = self.contains_many(&ids)?;
-        let fresh: Vec<&(String, MemberType)> = members.iter().zip(present).filter(|(_, p)| !p).map(|(m, _)| m).collect();
+        let fresh: Vec<&(String, MemberType)> =
+            members.iter().zip(present).filter(|(_, p)| !p).map(|(m, _)| m).collect();
         if fresh.is_empty() {
             return Ok(0);
         }
@@ -147,7 +150,12 @@ impl<'a> Members<'a> {
     }
 }
 
-pub(crate) fn member_of_add(store: &dyn KvStore, connection: &str, member: &str, group: &str) -> Result<(), StorageError> {
+pub(crate) fn member_of_add(
+    store: &dyn KvStore,
+    connection: &str,
+    member: &str,
+    group: &str,
+) -> Result<(), StorageError> {
     let key = keys::member_of(connection, member);
     update(store, &key, |current| {
         let mut groups: Vec<String> = match current {
@@ -175,7 +183,11 @@ fn member_of_remove(store: &dyn KvStore, connection: &str, member: &str, group: 
 
 /// The groups each of `members` directly belongs to, verified against the membership entries:
 /// three store calls whatever the number of members.
-pub fn groups_of_many(store: &dyn KvStore, connection: &str, members: &[String]) -> Result<Vec<Vec<String>>, StorageError> {
+pub fn groups_of_many(
+    store: &dyn KvStore,
+    connection: &str,
+    members: &[String],
+) -> Result<Vec<Vec<String>>, StorageError> {
     let hint_keys: Vec<String> = members.iter().map(|m| keys::member_of(connection, m)).collect();
     let mut hinted: Vec<Vec<String>> = Vec::with_capacity(members.len());
     for (key, value) in hint_keys.iter().zip(store.get_many(&hint_keys)?) {
@@ -208,7 +220,12 @@ pub fn leave_all(store: &dyn KvStore, connection: &str, member: &str) -> Result<
 
 /// Deletes every membership key of a connection's `groups` and `members` (the connection is
 /// being deleted and is already invisible).
-pub fn purge_connection(store: &dyn KvStore, connection: &str, groups: &[String], members: &[String]) -> Result<(), StorageError> {
+pub fn purge_connection(
+    store: &dyn KvStore,
+    connection: &str,
+    groups: &[String],
+    members: &[String],
+) -> Result<(), StorageError> {
     for group in groups {
         let list = ChunkedList::new(store, keys::members(connection, group));
         let listed: Vec<String> = list.all()?.into_iter().map(|(_, id)| keys::member(connection, group, &id)).collect();

@@ -28,10 +28,7 @@ use serde::de::DeserializeOwned;
 use crate::store::KvStore;
 
 /// Reads and decodes one JSON document.
-pub(crate) fn read_json<T: DeserializeOwned>(
-    store: &dyn KvStore,
-    key: &str,
-) -> Result<Option<T>, StorageError> {
+pub(crate) fn read_json<T: DeserializeOwned>(store: &dyn KvStore, key: &str) -> Result<Option<T>, StorageError> {
     match store.get(key)? {
         None => Ok(None),
         Some(bytes) => decode(key, &bytes).map(Some),

@@ -2,9 +2,9 @@
 //! any number of connections, and nothing separate to keep in step (a count cannot drift from
 //! what the listing holds).
 
+use super::StorageError;
 use super::chunked_list::ChunkedList;
 use super::keys::{self, Kind};
-use super::StorageError;
 use crate::store::KvStore;
 
 /// How many resources a connection holds.
@@ -24,5 +24,8 @@ pub fn read_many(store: &dyn KvStore, connections: &[&str]) -> Result<Vec<Stats>
         .flat_map(|c| [keys::resource_list(c, Kind::User), keys::resource_list(c, Kind::Group)])
         .collect();
     let lengths = ChunkedList::lengths_many(store, &prefixes)?;
-    Ok(lengths.chunks(2).map(|pair| Stats { users: pair[0] as u64, groups: pair.get(1).copied().unwrap_or(0) as u64 }).collect())
+    Ok(lengths
+        .chunks(2)
+        .map(|pair| Stats { users: pair[0] as u64, groups: pair.get(1).copied().unwrap_or(0) as u64 })
+        .collect())
 }

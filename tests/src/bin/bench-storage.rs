@@ -32,7 +32,9 @@ fn args() -> Args {
             "--samples" => out.samples = value.parse().unwrap_or(out.samples),
             "--data-root" => out.data_root = Some(value.into()),
             other => {
-                eprintln!("unknown flag {other}; usage: bench-storage [--sizes 1000,100000] [--samples 300] [--data-root DIR]");
+                eprintln!(
+                    "unknown flag {other}; usage: bench-storage [--sizes 1000,100000] [--samples 300] [--data-root DIR]"
+                );
                 std::process::exit(2);
             }
         }
@@ -122,17 +124,23 @@ fn run(size: usize, samples: usize, root: Option<&std::path::Path>) -> Figures {
 
     let mut rng = Lcg(size as u64);
     let mut reads = Vec::new();
-    let (m, p) = measure(&host, samples, |_| call(&host, "GET", &format!("{base}/Users/{}", ids[rng.below(size)]), &token, None).0);
+    let (m, p) = measure(&host, samples, |_| {
+        call(&host, "GET", &format!("{base}/Users/{}", ids[rng.below(size)]), &token, None).0
+    });
     reads.push(("GET /Users/{id}", m, p));
     let (m, p) = measure(&host, samples, |_| {
         let path = format!("{base}/Users?filter=userName%20eq%20%22user{}%40bench.example%22", rng.below(size));
         call(&host, "GET", &path, &token, None).0
     });
     reads.push(("filter userName eq", m, p));
-    let (m, p) = measure(&host, samples, |_| call(&host, "GET", &format!("{base}/Users?startIndex=1&count=100"), &token, None).0);
+    let (m, p) = measure(&host, samples, |_| {
+        call(&host, "GET", &format!("{base}/Users?startIndex=1&count=100"), &token, None).0
+    });
     reads.push(("page 1 (count=100)", m, p));
     let late = size.saturating_sub(100) + 1;
-    let (m, p) = measure(&host, samples, |_| call(&host, "GET", &format!("{base}/Users?startIndex={late}&count=100"), &token, None).0);
+    let (m, p) = measure(&host, samples, |_| {
+        call(&host, "GET", &format!("{base}/Users?startIndex={late}&count=100"), &token, None).0
+    });
     reads.push(("late page (count=100)", m, p));
     Figures { size, create_per_sec, reads }
 }
@@ -144,7 +152,8 @@ fn ms(d: Duration) -> String {
 fn main() {
     let args = args();
     eprintln!("bench-storage: sizes {:?}, {} samples per read", args.sizes, args.samples);
-    let figures: Vec<Figures> = args.sizes.iter().map(|&size| run(size, args.samples, args.data_root.as_deref())).collect();
+    let figures: Vec<Figures> =
+        args.sizes.iter().map(|&size| run(size, args.samples, args.data_root.as_deref())).collect();
     println!("\n{:<24} {:>10} {:>14} {:>14}", "read", "users", "median", "p99");
     for f in &figures {
         for (name, median, p99) in &f.reads {

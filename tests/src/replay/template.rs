@@ -16,9 +16,9 @@ pub fn substitute(text: &str, vars: &Vars) -> Result<String, String> {
         let after = &rest[at + 2..];
         let end = after.find('}').ok_or_else(|| format!("unclosed ${{ in {text:?}"))?;
         let name = &after[..end];
-        let value = vars
-            .get(name)
-            .ok_or_else(|| format!("variable ${{{name}}} is not bound (was the step that captures it run and passing?)"))?;
+        let value = vars.get(name).ok_or_else(|| {
+            format!("variable ${{{name}}} is not bound (was the step that captures it run and passing?)")
+        })?;
         out.push_str(value);
         rest = &after[end + 1..];
     }
@@ -82,8 +82,14 @@ mod tests {
     #[test]
     fn encodes_raw_queries_and_keeps_encoded_ones() {
         assert_eq!(encode_target("/Users?filter=userName eq \"a@b\""), "/Users?filter=userName%20eq%20%22a@b%22");
-        assert_eq!(encode_target("/Users?filter=userName%20eq%20%22a%40b%22"), "/Users?filter=userName%20eq%20%22a%40b%22");
-        assert_eq!(encode_target("/Users?filter=emails[type eq \"work\"]"), "/Users?filter=emails%5Btype%20eq%20%22work%22%5D");
+        assert_eq!(
+            encode_target("/Users?filter=userName%20eq%20%22a%40b%22"),
+            "/Users?filter=userName%20eq%20%22a%40b%22"
+        );
+        assert_eq!(
+            encode_target("/Users?filter=emails[type eq \"work\"]"),
+            "/Users?filter=emails%5Btype%20eq%20%22work%22%5D"
+        );
         assert_eq!(encode_target("/Users?filter=name eq \"Zoë\""), "/Users?filter=name%20eq%20%22Zo%C3%AB%22");
     }
 }

@@ -34,31 +34,21 @@ pub fn compose(id: &str, front: Vec<u8>, dependencies: Vec<Dependency>) -> anyho
     let mut checked = HashSet::new();
     for dependency in dependencies {
         let wanted = ItemName::parse(&dependency.name)?;
-        let matched: Vec<&String> = imports
-            .iter()
-            .filter(|import| ItemName::parse(import).is_ok_and(|i| wanted.selects(&i)))
-            .collect();
+        let matched: Vec<&String> =
+            imports.iter().filter(|import| ItemName::parse(import).is_ok_and(|i| wanted.selects(&i))).collect();
         if matched.is_empty() {
-            bail!(
-                "dependency {:?} matches no import of component {id:?} (imports: {imports:?})",
-                dependency.name
-            );
+            bail!("dependency {:?} matches no import of component {id:?} (imports: {imports:?})", dependency.name);
         }
         let (world, node) = register(&mut graph, &wanted.package, dependency.bytes)?;
         for import in matched {
             if let Some(previous) = plugged.insert(import.clone(), dependency.name.clone()) {
-                bail!(
-                    "import {import:?} is satisfied by both {previous:?} and {:?}",
-                    dependency.name
-                );
+                bail!("import {import:?} is satisfied by both {previous:?} and {:?}", dependency.name);
             }
             let export = dependency.export.clone().unwrap_or_else(|| import.clone());
-            let export_ty = *graph.types()[world].exports.get(&export).ok_or_else(|| {
-                anyhow!(
-                    "dependency {:?} does not export {export:?}",
-                    dependency.name
-                )
-            })?;
+            let export_ty = *graph.types()[world]
+                .exports
+                .get(&export)
+                .ok_or_else(|| anyhow!("dependency {:?} does not export {export:?}", dependency.name))?;
             let import_ty = graph.types()[front_world].imports[import.as_str()];
             SubtypeChecker::new(&mut checked)
                 .is_subtype(export_ty, graph.types(), import_ty, graph.types())
@@ -75,11 +65,7 @@ pub fn compose(id: &str, front: Vec<u8>, dependencies: Vec<Dependency>) -> anyho
     Ok(graph.encode(EncodeOptions::default())?)
 }
 
-fn register(
-    graph: &mut CompositionGraph,
-    name: &str,
-    bytes: Vec<u8>,
-) -> anyhow::Result<(WorldId, NodeId)> {
+fn register(graph: &mut CompositionGraph, name: &str, bytes: Vec<u8>) -> anyhow::Result<(WorldId, NodeId)> {
     let package = Package::from_bytes(name, None, bytes, graph.types_mut())
         .with_context(|| format!("{name:?} is not a valid component"))?;
     let world = package.ty();
@@ -108,25 +94,15 @@ impl ItemName {
         if !package.contains(':') {
             bail!("{name:?} is not a package-qualified name (plain names are not supported here)");
         }
-        Ok(ItemName {
-            package: package.to_owned(),
-            interface,
-            version,
-        })
+        Ok(ItemName { package: package.to_owned(), interface, version })
     }
 
     /// Whether this dependency name selects `import`: same package, and the same interface and
     /// version where the dependency name gives them (Spin's rule).
     fn selects(&self, import: &ItemName) -> bool {
         self.package == import.package
-            && self
-                .interface
-                .as_ref()
-                .is_none_or(|i| import.interface.as_ref() == Some(i))
-            && self
-                .version
-                .as_ref()
-                .is_none_or(|v| import.version.as_ref() == Some(v))
+            && self.interface.as_ref().is_none_or(|i| import.interface.as_ref() == Some(i))
+            && self.version.as_ref().is_none_or(|v| import.version.as_ref() == Some(v))
     }
 }
 
@@ -141,17 +117,11 @@ mod tests {
 
     #[test]
     fn dependency_names_select_imports_as_spin_does() {
-        assert!(selects(
-            "idplex:scim/handler@0.1.0",
-            "idplex:scim/handler@0.1.0"
-        ));
+        assert!(selects("idplex:scim/handler@0.1.0", "idplex:scim/handler@0.1.0"));
         assert!(selects("idplex:scim/handler", "idplex:scim/handler@0.1.0"));
         assert!(selects("idplex:scim", "idplex:scim/admin@0.1.0"));
         assert!(selects("idplex:scim@0.1.0", "idplex:scim/handler@0.1.0"));
-        assert!(!selects(
-            "idplex:scim/handler@0.2.0",
-            "idplex:scim/handler@0.1.0"
-        ));
+        assert!(!selects("idplex:scim/handler@0.2.0", "idplex:scim/handler@0.1.0"));
         assert!(!selects("idplex:scim/handler", "idplex:scim/admin@0.1.0"));
         assert!(!selects("idplex:other", "idplex:scim/handler@0.1.0"));
     }

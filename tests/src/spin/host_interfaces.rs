@@ -15,8 +15,7 @@ pub struct HostInterfaces {
 impl HostInterfaces {
     /// Reads a list of interface names, one per line; `#` starts a comment line.
     pub fn load(path: &Path) -> anyhow::Result<HostInterfaces> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
         let provided = text
             .lines()
             .map(str::trim)
@@ -40,18 +39,12 @@ impl HostInterfaces {
     /// interface at the same version, or at a semver-compatible one (any `0.2.x` for `0.2.y`;
     /// pre-release versions only exactly), as wasmtime's linker, and so Spin, matches them.
     pub fn provides(&self, import: &str) -> bool {
-        self.provided
-            .iter()
-            .any(|provided| compatible(provided, import))
+        self.provided.iter().any(|provided| compatible(provided, import))
     }
 
     /// The imports among `imports` that the host does not provide.
     pub fn missing<'a>(&self, imports: &'a [String]) -> Vec<&'a str> {
-        imports
-            .iter()
-            .map(String::as_str)
-            .filter(|import| !self.provides(import))
-            .collect()
+        imports.iter().map(String::as_str).filter(|import| !self.provides(import)).collect()
     }
 }
 
@@ -60,8 +53,7 @@ fn compatible(provided: &str, import: &str) -> bool {
     if provided == import {
         return true;
     }
-    let (Some((p_name, p_version)), Some((i_name, i_version))) =
-        (provided.split_once('@'), import.split_once('@'))
+    let (Some((p_name, p_version)), Some((i_name, i_version))) = (provided.split_once('@'), import.split_once('@'))
     else {
         return false;
     };
@@ -90,12 +82,7 @@ mod tests {
     use super::*;
 
     fn host() -> HostInterfaces {
-        HostInterfaces {
-            provided: vec![
-                "wasi:io/streams@0.2.0".into(),
-                "wasi:keyvalue/store@0.2.0-draft2".into(),
-            ],
-        }
+        HostInterfaces { provided: vec!["wasi:io/streams@0.2.0".into(), "wasi:keyvalue/store@0.2.0-draft2".into()] }
     }
 
     #[test]

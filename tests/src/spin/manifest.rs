@@ -111,15 +111,10 @@ pub struct Build {
 impl Manifest {
     /// Reads and parses the manifest at `path`.
     pub fn load(path: &Path) -> anyhow::Result<Manifest> {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let manifest: Manifest =
-            toml::from_str(&text).with_context(|| format!("cannot parse {}", path.display()))?;
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+        let manifest: Manifest = toml::from_str(&text).with_context(|| format!("cannot parse {}", path.display()))?;
         if manifest.spin_manifest_version != 2 {
-            bail!(
-                "spin_manifest_version must be 2, got {}",
-                manifest.spin_manifest_version
-            );
+            bail!("spin_manifest_version must be 2, got {}", manifest.spin_manifest_version);
         }
         Ok(manifest)
     }
@@ -132,12 +127,10 @@ impl Manifest {
             .iter()
             .find(|t| t.route == route)
             .ok_or_else(|| anyhow!("no [[trigger.http]] with route {route:?}"))?;
-        let component = self.component.get(&trigger.component).ok_or_else(|| {
-            anyhow!(
-                "trigger names component {:?}, which is not defined",
-                trigger.component
-            )
-        })?;
+        let component = self
+            .component
+            .get(&trigger.component)
+            .ok_or_else(|| anyhow!("trigger names component {:?}, which is not defined", trigger.component))?;
         Ok((&trigger.component, component))
     }
 
@@ -157,24 +150,15 @@ impl Manifest {
         Ok(values)
     }
 
-    fn render(
-        &self,
-        template: &str,
-        provided: &BTreeMap<String, String>,
-    ) -> anyhow::Result<String> {
+    fn render(&self, template: &str, provided: &BTreeMap<String, String>) -> anyhow::Result<String> {
         let mut out = String::new();
         let mut rest = template;
         while let Some(start) = rest.find("{{") {
             out.push_str(&rest[..start]);
             let after = &rest[start + 2..];
-            let end = after
-                .find("}}")
-                .ok_or_else(|| anyhow!("unclosed `{{{{` in {template:?}"))?;
+            let end = after.find("}}").ok_or_else(|| anyhow!("unclosed `{{{{` in {template:?}"))?;
             let name = after[..end].trim();
-            let variable = self
-                .variables
-                .get(name)
-                .ok_or_else(|| anyhow!("undefined variable {name:?}"))?;
+            let variable = self.variables.get(name).ok_or_else(|| anyhow!("undefined variable {name:?}"))?;
             let value = match (provided.get(name), &variable.default) {
                 (Some(value), _) => value.clone(),
                 (None, Some(default)) => default.clone(),
@@ -190,8 +174,5 @@ impl Manifest {
 
 /// A path in the manifest, resolved against the manifest's directory.
 pub fn resolve_path(manifest_path: &Path, relative: &str) -> PathBuf {
-    manifest_path
-        .parent()
-        .unwrap_or(Path::new("."))
-        .join(relative)
+    manifest_path.parent().unwrap_or(Path::new(".")).join(relative)
 }

@@ -27,8 +27,7 @@ use self::manifest::{Manifest, resolve_path};
 pub const ROUTE: &str = "/...";
 
 /// The command that builds every file `spin.toml` points at.
-pub const BUILD_COMMAND: &str =
-    "cargo build --release --target wasm32-wasip2 -p idplex-component -p idplex-spin";
+pub const BUILD_COMMAND: &str = "cargo build --release --target wasm32-wasip2 -p idplex-component -p idplex-spin";
 
 /// The repository's `spin.toml`.
 pub fn manifest_path() -> PathBuf {
@@ -73,14 +72,9 @@ impl ComposedApp {
                 export: dependency.export.clone(),
             });
         }
-        let bytes = compose::compose(id, front, dependencies)
-            .with_context(|| format!("cannot compose {id:?}"))?;
+        let bytes = compose::compose(id, front, dependencies).with_context(|| format!("cannot compose {id:?}"))?;
         let component_id = id.to_owned();
-        Ok(ComposedApp {
-            manifest,
-            component_id,
-            bytes,
-        })
+        Ok(ComposedApp { manifest, component_id, bytes })
     }
 }
 
@@ -90,13 +84,9 @@ mod tests {
 
     #[test]
     fn missing_build_output_names_the_build_command() {
-        let missing =
-            crate::workspace().join("target/wasm32-wasip2/release/no_such_component.wasm");
+        let missing = crate::workspace().join("target/wasm32-wasip2/release/no_such_component.wasm");
         let message = read_built(&missing).expect_err("missing file").to_string();
-        assert!(
-            message.contains("no_such_component.wasm is missing"),
-            "{message}"
-        );
+        assert!(message.contains("no_such_component.wasm is missing"), "{message}");
         assert!(message.contains(BUILD_COMMAND), "{message}");
     }
 }

@@ -39,24 +39,14 @@ impl SpinApp {
     /// `wasi:config`; fails if the component imports anything else.
     pub fn load(composed: &[u8]) -> anyhow::Result<SpinApp> {
         let engine = Engine::default();
-        let component = Component::new(&engine, composed)
-            .map_err(|e| anyhow!(e))
-            .context("cannot compile")?;
+        let component = Component::new(&engine, composed).map_err(|e| anyhow!(e)).context("cannot compile")?;
         let mut linker = Linker::<RequestState>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_sync(&mut linker).map_err(|e| anyhow!(e))?;
-        wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker)
-            .map_err(|e| anyhow!(e))?;
-        idplex_host::kv::wasi_impl::add_to_linker(&mut linker, RequestState::keyvalue)
-            .map_err(|e| anyhow!(e))?;
-        idplex_host::config::add_to_linker(&mut linker, RequestState::config)
-            .map_err(|e| anyhow!(e))?;
-        let pre = linker
-            .instantiate_pre(&component)
-            .map_err(|e| anyhow!(e))
-            .context("cannot link")?;
-        let pre = ProxyPre::new(pre)
-            .map_err(|e| anyhow!(e))
-            .context("not a wasi:http/proxy component")?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_sync(&mut linker).map_err(|e| anyhow!(e))?;
+        idplex_host::kv::wasi_impl::add_to_linker(&mut linker, RequestState::keyvalue).map_err(|e| anyhow!(e))?;
+        idplex_host::config::add_to_linker(&mut linker, RequestState::config).map_err(|e| anyhow!(e))?;
+        let pre = linker.instantiate_pre(&component).map_err(|e| anyhow!(e)).context("cannot link")?;
+        let pre = ProxyPre::new(pre).map_err(|e| anyhow!(e)).context("not a wasi:http/proxy component")?;
         Ok(SpinApp { component, pre })
     }
 
@@ -67,20 +57,12 @@ impl SpinApp {
 
     /// The names of the component's imports, e.g. `wasi:keyvalue/store@0.2.0-draft2`.
     pub fn imports(&self) -> Vec<String> {
-        self.component
-            .component_type()
-            .imports(self.engine())
-            .map(|(name, _)| name.to_owned())
-            .collect()
+        self.component.component_type().imports(self.engine()).map(|(name, _)| name.to_owned()).collect()
     }
 
     /// The names of the component's exports.
     pub fn exports(&self) -> Vec<String> {
-        self.component
-            .component_type()
-            .exports(self.engine())
-            .map(|(name, _)| name.to_owned())
-            .collect()
+        self.component.component_type().exports(self.engine()).map(|(name, _)| name.to_owned()).collect()
     }
 }
 
@@ -103,23 +85,13 @@ pub struct SpinServer {
 impl SpinServer {
     /// Serves `app` on `127.0.0.1:0` with the key-value store `default` in `data_dir` (SQLite)
     /// and `variables` as the component's `wasi:config` values.
-    pub fn start(
-        app: &SpinApp,
-        data_dir: &Path,
-        variables: BTreeMap<String, String>,
-    ) -> anyhow::Result<SpinServer> {
+    pub fn start(app: &SpinApp, data_dir: &Path, variables: BTreeMap<String, String>) -> anyhow::Result<SpinServer> {
         let backend = open_backend(&StoreSpec::default(), data_dir)?;
-        let shared = Arc::new(Shared {
-            app: app.clone(),
-            kv: KeyValueCtx::new(backend),
-            config: ConfigCtx::new(variables),
-        });
+        let shared =
+            Arc::new(Shared { app: app.clone(), kv: KeyValueCtx::new(backend), config: ConfigCtx::new(variables) });
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()?;
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
         let thread = std::thread::spawn(move || {
             runtime.block_on(async move {
                 let bound = tokio::net::TcpListener::bind("127.0.0.1:0").await;
@@ -139,14 +111,8 @@ impl SpinServer {
                 .await;
             });
         });
-        let addr = addr_rx
-            .recv_timeout(Duration::from_secs(60))
-            .context("the server did not start")??;
-        Ok(SpinServer {
-            url: format!("http://{addr}"),
-            shutdown: Some(shutdown_tx),
-            thread: Some(thread),
-        })
+        let addr = addr_rx.recv_timeout(Duration::from_secs(60)).context("the server did not start")??;
+        Ok(SpinServer { url: format!("http://{addr}"), shutdown: Some(shutdown_tx), thread: Some(thread) })
     }
 
     /// A client for this server, as `Server::client` gives for the `idplex` executable.
@@ -176,11 +142,7 @@ impl Drop for SpinServer {
 }
 
 /// Accepts HTTP/1.1 connections until `shutdown` resolves.
-async fn serve(
-    shared: Arc<Shared>,
-    listener: tokio::net::TcpListener,
-    shutdown: impl Future<Output = ()>,
-) {
+async fn serve(shared: Arc<Shared>, listener: tokio::net::TcpListener, shutdown: impl Future<Output = ()>) {
     tokio::pin!(shutdown);
     loop {
         let accepted = tokio::select! {
@@ -190,12 +152,8 @@ async fn serve(
         let Ok((stream, _)) = accepted else { continue };
         let shared = shared.clone();
         tokio::spawn(async move {
-            let service =
-                hyper::service::service_fn(move |request| handle(shared.clone(), request));
-            if let Err(e) = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await
-            {
+            let service = hyper::service::service_fn(move |request| handle(shared.clone(), request));
+            if let Err(e) = http1::Builder::new().serve_connection(TokioIo::new(stream), service).await {
                 eprintln!("spin test server: connection error: {e}");
             }
         });
@@ -211,15 +169,10 @@ async fn handle(
     let guest = tokio::task::spawn_blocking(move || -> wasmtime::Result<()> {
         let state = RequestState::new(shared.kv.clone(), shared.config.clone());
         let mut store = Store::new(shared.app.engine(), state);
-        let request = store
-            .data_mut()
-            .http()
-            .new_incoming_request(Scheme::Http, request)?;
+        let request = store.data_mut().http().new_incoming_request(Scheme::Http, request)?;
         let response_out = store.data_mut().http().new_response_outparam(sender)?;
         let proxy = shared.app.pre.instantiate(&mut store)?;
-        proxy
-            .wasi_http_incoming_handler()
-            .call_handle(&mut store, request, response_out)
+        proxy.wasi_http_incoming_handler().call_handle(&mut store, request, response_out)
     });
     match receiver.await {
         Ok(Ok(response)) => Ok(response),
@@ -261,10 +214,7 @@ impl RequestState {
     }
 
     fn keyvalue(&mut self) -> KeyValueView<'_> {
-        KeyValueView {
-            ctx: &self.kv,
-            table: &mut self.table,
-        }
+        KeyValueView { ctx: &self.kv, table: &mut self.table }
     }
 
     fn config(&mut self) -> ConfigView<'_> {
@@ -274,20 +224,13 @@ impl RequestState {
 
 impl WasiView for RequestState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
-        }
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
     }
 }
 
 impl WasiHttpView for RequestState {
     fn http(&mut self) -> WasiHttpCtxView<'_> {
-        WasiHttpCtxView {
-            ctx: &mut self.http,
-            table: &mut self.table,
-            hooks: &mut self.hooks,
-        }
+        WasiHttpCtxView { ctx: &mut self.http, table: &mut self.table, hooks: &mut self.hooks }
     }
 }
 

@@ -19,11 +19,7 @@ pub struct AttrPath {
 impl AttrPath {
     /// A path naming a top-level attribute of the resource's core schema.
     pub fn new(name: impl Into<String>) -> Self {
-        Self {
-            schema: None,
-            name: name.into(),
-            sub_attr: None,
-        }
+        Self { schema: None, name: name.into(), sub_attr: None }
     }
 
     /// This path qualified by the schema URN `schema`.
@@ -47,16 +43,12 @@ impl AttrPath {
 
     /// Whether the sub-attribute is `sub_attr`, ignoring case; false when there is none.
     pub fn matches_sub_attr(&self, sub_attr: &str) -> bool {
-        self.sub_attr
-            .as_deref()
-            .is_some_and(|own| own.eq_ignore_ascii_case(sub_attr))
+        self.sub_attr.as_deref().is_some_and(|own| own.eq_ignore_ascii_case(sub_attr))
     }
 
     /// Whether the schema URN is `urn`, ignoring case; false when the path has no URN.
     pub fn matches_schema(&self, urn: &str) -> bool {
-        self.schema
-            .as_deref()
-            .is_some_and(|own| own.eq_ignore_ascii_case(urn))
+        self.schema.as_deref().is_some_and(|own| own.eq_ignore_ascii_case(urn))
     }
 
     /// Whether both paths name the same attribute, comparing every part case-insensitively.
@@ -102,17 +94,8 @@ pub enum CompareOp {
 
 impl CompareOp {
     /// Every operator, in the RFC's order.
-    pub const ALL: [CompareOp; 9] = [
-        Self::Eq,
-        Self::Ne,
-        Self::Co,
-        Self::Sw,
-        Self::Ew,
-        Self::Gt,
-        Self::Ge,
-        Self::Lt,
-        Self::Le,
-    ];
+    pub const ALL: [CompareOp; 9] =
+        [Self::Eq, Self::Ne, Self::Co, Self::Sw, Self::Ew, Self::Gt, Self::Ge, Self::Lt, Self::Le];
 
     /// The operator's canonical (lower-case) spelling.
     pub fn as_str(self) -> &'static str {
@@ -131,9 +114,7 @@ impl CompareOp {
 
     /// The operator spelled `word`, in any case.
     pub fn from_keyword(word: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|op| op.as_str().eq_ignore_ascii_case(word))
+        Self::ALL.into_iter().find(|op| op.as_str().eq_ignore_ascii_case(word))
     }
 
     /// Whether the operator orders values (`gt`, `ge`, `lt`, `le`).
@@ -194,9 +175,7 @@ impl Filter {
     pub(super) fn chain(&self, conjunction: bool) -> Vec<&Filter> {
         let mut operands = Vec::new();
         let mut current = self;
-        while let (Self::And(left, right), true) | (Self::Or(left, right), false) =
-            (current, conjunction)
-        {
+        while let (Self::And(left, right), true) | (Self::Or(left, right), false) = (current, conjunction) {
             operands.push(&**right);
             current = left;
         }

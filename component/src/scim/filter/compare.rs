@@ -14,12 +14,7 @@ use super::datetime;
 use super::types::AttrKind;
 
 /// Whether `value op literal` holds for an attribute of type `kind`.
-pub(super) fn value_matches(
-    value: &Value,
-    op: CompareOp,
-    literal: &CompValue,
-    kind: AttrKind,
-) -> bool {
+pub(super) fn value_matches(value: &Value, op: CompareOp, literal: &CompValue, kind: AttrKind) -> bool {
     match kind {
         AttrKind::String { case_exact } => text(value, op, literal, case_exact),
         AttrKind::Reference => text(value, op, literal, true),
@@ -29,12 +24,8 @@ pub(super) fn value_matches(
         AttrKind::DateTime => date_time(value, op, literal),
         AttrKind::Complex => false,
         AttrKind::Unknown => match (value, literal) {
-            (Value::Bool(_), _) | (Value::String(_), CompValue::Bool(_)) => {
-                boolean(value, op, literal)
-            }
-            (Value::Number(_), _) | (Value::String(_), CompValue::Num(_)) => {
-                numeric(value, op, literal)
-            }
+            (Value::Bool(_), _) | (Value::String(_), CompValue::Bool(_)) => boolean(value, op, literal),
+            (Value::Number(_), _) | (Value::String(_), CompValue::Num(_)) => numeric(value, op, literal),
             (Value::String(_), _) => date_time(value, op, literal),
             _ => false,
         },
@@ -44,9 +35,7 @@ pub(super) fn value_matches(
 /// Strings compare only with strings: a number or boolean on either side never matches.
 fn text(value: &Value, op: CompareOp, literal: &CompValue, case_exact: bool) -> bool {
     match (value, literal) {
-        (Value::String(value), CompValue::Str(literal)) => {
-            compare_text(value, op, literal, case_exact)
-        }
+        (Value::String(value), CompValue::Str(literal)) => compare_text(value, op, literal, case_exact),
         _ => false,
     }
 }
@@ -56,10 +45,7 @@ fn compare_text(value: &str, op: CompareOp, literal: &str, case_exact: bool) -> 
     let (value, literal) = if case_exact {
         (Cow::Borrowed(value), Cow::Borrowed(literal))
     } else {
-        (
-            Cow::Owned(value.to_lowercase()),
-            Cow::Owned(literal.to_lowercase()),
-        )
+        (Cow::Owned(value.to_lowercase()), Cow::Owned(literal.to_lowercase()))
     };
     match op {
         CompareOp::Co => value.contains(&*literal),

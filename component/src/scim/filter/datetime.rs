@@ -13,10 +13,7 @@ pub(super) struct Instant {
 
 /// The instant `text` names, or `None` when it is not a timestamp.
 pub(super) fn parse(text: &str) -> Option<Instant> {
-    let mut cursor = Cursor {
-        bytes: text.trim().as_bytes(),
-        at: 0,
-    };
+    let mut cursor = Cursor { bytes: text.trim().as_bytes(), at: 0 };
     let year = cursor.digits(4)?;
     cursor.expect(b'-')?;
     let month = cursor.digits(2)?;
@@ -27,10 +24,7 @@ pub(super) fn parse(text: &str) -> Option<Instant> {
     }
     let days = days_from_civil(year, month, day);
     if cursor.done() {
-        return Some(Instant {
-            seconds: days * 86_400,
-            nanos: 0,
-        });
+        return Some(Instant { seconds: days * 86_400, nanos: 0 });
     }
     if !matches!(cursor.next()?, b'T' | b't' | b' ') {
         return None;
@@ -171,14 +165,8 @@ mod tests {
 
     #[test]
     fn offsets_name_the_same_instant() {
-        assert_eq!(
-            parse("2015-04-15T12:44:14-06:00"),
-            parse("2015-04-15T18:44:14Z")
-        );
-        assert_eq!(
-            parse("2015-04-16T00:14:14+05:30"),
-            parse("2015-04-15t18:44:14z")
-        );
+        assert_eq!(parse("2015-04-15T12:44:14-06:00"), parse("2015-04-15T18:44:14Z"));
+        assert_eq!(parse("2015-04-16T00:14:14+05:30"), parse("2015-04-15t18:44:14z"));
         assert_eq!(parse("2015-04-15 18:44:14"), parse("2015-04-15T18:44:14Z"));
     }
 
@@ -187,10 +175,7 @@ mod tests {
         let whole = parse("2015-04-15T12:44:14Z");
         let later = parse("2015-04-15T12:44:14.227Z");
         assert!(whole.is_some() && whole < later);
-        assert_eq!(
-            parse("2015-04-15T12:44:14.5Z"),
-            parse("2015-04-15T12:44:14.500000000123Z")
-        );
+        assert_eq!(parse("2015-04-15T12:44:14.5Z"), parse("2015-04-15T12:44:14.500000000123Z"));
     }
 
     #[test]

@@ -143,10 +143,7 @@ impl fmt::Display for FilterError {
         match self {
             Self::Empty => f.write_str("the expression is empty"),
             Self::TooLong { len, max } => {
-                write!(
-                    f,
-                    "the expression is {len} bytes long; at most {max} are accepted"
-                )
+                write!(f, "the expression is {len} bytes long; at most {max} are accepted")
             }
             Self::TooDeep { position, max } => write!(
                 f,
@@ -154,10 +151,7 @@ impl fmt::Display for FilterError {
                  parentheses and `not`"
             ),
             Self::UnterminatedString { position } => {
-                write!(
-                    f,
-                    "the string starting at position {position} has no closing `\"`"
-                )
+                write!(f, "the string starting at position {position} has no closing `\"`")
             }
             Self::InvalidEscape { position } => write!(
                 f,
@@ -165,11 +159,7 @@ impl fmt::Display for FilterError {
                  \\\" \\\\ \\/ \\b \\f \\n \\r \\t and \\uXXXX (surrogates in pairs)"
             ),
             Self::InvalidNumber { position, found } => {
-                write!(
-                    f,
-                    "`{}` at position {position} is not a JSON number",
-                    excerpt(found)
-                )
+                write!(f, "`{}` at position {position} is not a JSON number", excerpt(found))
             }
             Self::InvalidValue { position, found } => write!(
                 f,
@@ -177,56 +167,33 @@ impl fmt::Display for FilterError {
                  a number, true, false or null",
                 excerpt(found)
             ),
-            Self::InvalidAttrPath {
-                position,
-                found,
-                reason,
-            } => write!(
-                f,
-                "`{}` at position {position} is not an attribute path: {reason}",
-                excerpt(found)
-            ),
+            Self::InvalidAttrPath { position, found, reason } => {
+                write!(f, "`{}` at position {position} is not an attribute path: {reason}", excerpt(found))
+            }
             Self::UnknownOperator { position, found } => write!(
                 f,
                 "unknown operator `{}` at position {position}: expected eq, ne, co, sw, ew, \
                  gt, ge, lt, le or pr",
                 excerpt(found)
             ),
-            Self::UnexpectedToken {
-                position,
-                found,
-                expected,
-            } => write!(
-                f,
-                "unexpected `{}` at position {position}: expected {expected}",
-                excerpt(found)
-            ),
-            Self::UnexpectedEnd { position, expected } => {
-                write!(
-                    f,
-                    "the expression ends at position {position}: expected {expected}"
-                )
+            Self::UnexpectedToken { position, found, expected } => {
+                write!(f, "unexpected `{}` at position {position}: expected {expected}", excerpt(found))
             }
-            Self::Unclosed {
-                position,
-                delimiter,
-            } => {
+            Self::UnexpectedEnd { position, expected } => {
+                write!(f, "the expression ends at position {position}: expected {expected}")
+            }
+            Self::Unclosed { position, delimiter } => {
                 let closer = if *delimiter == '[' { ']' } else { ')' };
-                write!(
-                    f,
-                    "the `{delimiter}` at position {position} has no matching `{closer}`"
-                )
+                write!(f, "the `{delimiter}` at position {position} has no matching `{closer}`")
             }
             Self::NestedValueFilter { position } => write!(
                 f,
                 "`[` at position {position} is inside another value filter; value filters \
                  do not nest"
             ),
-            Self::TrailingInput { position, found } => write!(
-                f,
-                "unexpected `{}` at position {position} after a complete expression",
-                excerpt(found)
-            ),
+            Self::TrailingInput { position, found } => {
+                write!(f, "unexpected `{}` at position {position} after a complete expression", excerpt(found))
+            }
             Self::NotOrderable { attribute, op } => write!(
                 f,
                 "`{}` cannot be compared with `{}`: boolean and binary attributes have no order",

@@ -33,10 +33,7 @@ enum Scope<'a> {
     /// Paths are full paths into this resource.
     Resource(&'a Value),
     /// Paths are sub-attributes of `parent`, looked up in one of its values.
-    Element {
-        parent: &'a AttrPath,
-        element: &'a Value,
-    },
+    Element { parent: &'a AttrPath, element: &'a Value },
 }
 
 impl Filter {
@@ -51,19 +48,8 @@ impl Filter {
     ///
     /// A value that is not an object (e.g. one of `schemas`) is its own `value`
     /// sub-attribute, so `schemas[value eq "urn:…"]` selects it.
-    pub fn matches_element(
-        &self,
-        attr: &AttrPath,
-        element: &Value,
-        types: &dyn AttributeTypes,
-    ) -> bool {
-        self.eval(
-            Scope::Element {
-                parent: attr,
-                element,
-            },
-            types,
-        )
+    pub fn matches_element(&self, attr: &AttrPath, element: &Value, types: &dyn AttributeTypes) -> bool {
+        self.eval(Scope::Element { parent: attr, element }, types)
     }
 
     /// Checks the filter against the schema before evaluation: `gt`, `ge`, `lt` or `le` on
@@ -86,10 +72,7 @@ impl Filter {
                 Filter::Compare(path, op, _) if op.is_ordering() => {
                     let full = full_path(parent, path);
                     if matches!(types.kind(&full), AttrKind::Boolean | AttrKind::Binary) {
-                        return Err(FilterError::NotOrderable {
-                            attribute: full.to_string(),
-                            op: *op,
-                        });
+                        return Err(FilterError::NotOrderable { attribute: full.to_string(), op: *op });
                     }
                 }
                 Filter::Compare(..) | Filter::Present(_) => {}
@@ -100,40 +83,23 @@ impl Filter {
 
     fn eval(&self, scope: Scope<'_>, types: &dyn AttributeTypes) -> bool {
         match self {
-            Filter::And(..) => self
-                .chain(true)
-                .into_iter()
-                .all(|operand| operand.eval(scope, types)),
-            Filter::Or(..) => self
-                .chain(false)
-                .into_iter()
-                .any(|operand| operand.eval(scope, types)),
+            Filter::And(..) => self.chain(true).into_iter().all(|operand| operand.eval(scope, types)),
+            Filter::Or(..) => self.chain(false).into_iter().any(|operand| operand.eval(scope, types)),
             Filter::Not(inner) => !inner.eval(scope, types),
             Filter::Present(path) => scope.values(path, types).into_iter().any(is_present),
             Filter::Compare(path, op, literal) => compare(scope, path, *op, literal, types),
             Filter::Complex(path, inner) => {
                 let parent = scope.type_path(path);
-                scope.values(path, types).into_iter().any(|element| {
-                    inner.eval(
-                        Scope::Element {
-                            parent: &parent,
-                            element,
-                        },
-                        types,
-                    )
-                })
+                scope
+                    .values(path, types)
+                    .into_iter()
+                    .any(|element| inner.eval(Scope::Element { parent: &parent, element }, types))
             }
         }
     }
 }
 
-fn compare(
-    scope: Scope<'_>,
-    path: &AttrPath,
-    op: CompareOp,
-    literal: &CompValue,
-    types: &dyn AttributeTypes,
-) -> bool {
+fn compare(scope: Scope<'_>, path: &AttrPath, op: CompareOp, literal: &CompValue, types: &dyn AttributeTypes) -> bool {
     let values = scope.values(path, types);
     match (op, literal) {
         (CompareOp::Eq, CompValue::Null) => !values.into_iter().any(is_present),
@@ -148,8 +114,9 @@ fn compare(
                 kind = types.kind(&type_path);
             }
             values.into_iter().any(|value| match value {
-                Value::Object(object) => get(object, "value")
-                    .is_some_and(|value| value_matches(value, op, literal, kind)),
+                Value::Object(object) => {
+                    get(object, "value").is_some_and(|value| value_matches(value, op, literal, kind))
+                }
                 value => value_matches(value, op, literal, kind),
             })
         }
@@ -174,10 +141,7 @@ impl<'a> Scope<'a> {
                 };
                 container.and_then(|container| get(container, &path.name))
             }
-            Scope::Element {
-                element: Value::Object(element),
-                ..
-            } => get(element, &path.name),
+            Scope::Element { element: Value::Object(element), .. } => get(element, &path.name),
             Scope::Element { element, .. } => path.matches_name("value").then_some(element),
         };
         let mut values = Vec::new();
@@ -187,8 +151,7 @@ impl<'a> Scope<'a> {
                 let mut parents = Vec::new();
                 push_flat(&mut parents, found);
                 for parent in parents {
-                    if let Some(value) = parent.as_object().and_then(|object| get(object, sub_attr))
-                    {
+                    if let Some(value) = parent.as_object().and_then(|object| get(object, sub_attr)) {
                         push_flat(&mut values, value);
                     }
                 }
@@ -209,23 +172,16 @@ impl<'a> Scope<'a> {
 
 fn full_path(parent: Option<&AttrPath>, path: &AttrPath) -> AttrPath {
     match parent {
-        Some(parent) => AttrPath {
-            schema: parent.schema.clone(),
-            name: parent.name.clone(),
-            sub_attr: Some(path.name.clone()),
-        },
+        Some(parent) => {
+            AttrPath { schema: parent.schema.clone(), name: parent.name.clone(), sub_attr: Some(path.name.clone()) }
+        }
         None => path.clone(),
     }
 }
 
 /// The member `name` of `object`, matched exactly if possible, else ignoring case.
 fn get<'v>(object: &'v Map<String, Value>, name: &str) -> Option<&'v Value> {
-    object.get(name).or_else(|| {
-        object
-            .iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value)
-    })
+    object.get(name).or_else(|| object.iter().find(|(key, _)| key.eq_ignore_ascii_case(name)).map(|(_, value)| value))
 }
 
 /// Pushes `value`, or each element of it if it is an array, skipping nulls.

@@ -80,33 +80,21 @@ fn attribute_names_match_ignoring_case() {
         (r#"USERNAME eq "bjensen@example.com""#, true),
         (r#"name.FAMILYNAME eq "Jensen""#, true),
         (r#"Emails[TYPE eq "work"]"#, true),
-        (
-            r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:user:EMPLOYEENUMBER eq "7""#,
-            true,
-        ),
+        (r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:user:EMPLOYEENUMBER eq "7""#, true),
     ]);
 }
 
 #[test]
 fn case_exact_attributes_compare_with_case() {
     check(
-        &[
-            (r#"id eq "2819C223-7F76-453A-919D-413861904646""#, false),
-            (r#"emails[type eq "WORK"]"#, false),
-        ],
+        &[(r#"id eq "2819C223-7F76-453A-919D-413861904646""#, false), (r#"emails[type eq "WORK"]"#, false)],
         &UserTypes,
     );
     check(
-        &[
-            (r#"id eq "2819C223-7F76-453A-919D-413861904646""#, true),
-            (r#"emails[type eq "WORK"]"#, true),
-        ],
+        &[(r#"id eq "2819C223-7F76-453A-919D-413861904646""#, true), (r#"emails[type eq "WORK"]"#, true)],
         &DefaultTypes,
     );
-    check_both(&[
-        (r#"userName eq "BJensen@Example.com""#, true),
-        (r#"title sw "tour""#, true),
-    ]);
+    check_both(&[(r#"userName eq "BJensen@Example.com""#, true), (r#"title sw "tour""#, true)]);
 }
 
 #[test]
@@ -135,38 +123,20 @@ fn multi_valued_attributes_match_on_any_value() {
         (r#"emails eq "babs@jensen.org""#, true),
         (r#"emails.value ew ".org""#, true),
         (r#"roles eq "tour""#, true),
-        (
-            r#"schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User""#,
-            true,
-        ),
+        (r#"schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User""#, true),
     ]);
 }
 
 #[test]
 fn value_filters_need_one_element_to_match_every_condition() {
     check_both(&[
-        (
-            r#"emails[type eq "work" and value co "@example.com"]"#,
-            true,
-        ),
-        (
-            r#"emails[type eq "home" and value co "@example.com"]"#,
-            false,
-        ),
-        (
-            r#"emails[type eq "home" or (type eq "work" and value ew "example.com")]"#,
-            true,
-        ),
+        (r#"emails[type eq "work" and value co "@example.com"]"#, true),
+        (r#"emails[type eq "home" and value co "@example.com"]"#, false),
+        (r#"emails[type eq "home" or (type eq "work" and value ew "example.com")]"#, true),
         (r#"emails[not (type eq "work")]"#, true),
-        (
-            r#"emails[primary eq true] and not (ims[type eq "xmpp"])"#,
-            true,
-        ),
+        (r#"emails[primary eq true] and not (ims[type eq "xmpp"])"#, true),
         (r#"ims[type eq "xmpp" and value co "@foo.com"]"#, false),
-        (
-            r#"userType eq "Employee" and emails[type eq "work" and value co "@example.com"]"#,
-            true,
-        ),
+        (r#"userType eq "Employee" and emails[type eq "work" and value co "@example.com"]"#, true),
     ]);
 }
 
@@ -177,10 +147,7 @@ fn ne_is_the_negation_of_eq_including_missing_attributes() {
         (r#"userType ne "Intern""#, true),
         (r#"profileUrl ne "https://x""#, true),
         (r#"emails.type ne "work""#, false),
-        (
-            r#"userType ne "Employee" and not (emails co "example.com" or emails.value co "example.org")"#,
-            false,
-        ),
+        (r#"userType ne "Employee" and not (emails co "example.com" or emails.value co "example.org")"#, false),
     ]);
 }
 
@@ -209,10 +176,7 @@ fn pr_needs_a_non_empty_value() {
         ("photos.value pr", false),
         ("emails pr", true),
         ("loginCount pr", true),
-        (
-            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager pr",
-            true,
-        ),
+        ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager pr", true),
         ("urn:example:missing:2.0:User:manager pr", false),
     ]);
 }
@@ -224,10 +188,7 @@ fn date_times_compare_chronologically_across_offsets() {
         (r#"meta.lastModified gt "2011-05-13T02:42:34Z""#, true),
         (r#"meta.lastModified lt "2011-05-13T04:00:00Z""#, true),
         (r#"meta.lastModified eq "2011-05-13T02:42:34.25Z""#, true),
-        (
-            r#"meta.lastModified eq "2011-05-12T20:42:34.250-06:00""#,
-            true,
-        ),
+        (r#"meta.lastModified eq "2011-05-12T20:42:34.250-06:00""#, true),
         (r#"meta.lastModified ge "2011-05-13T02:42:34.251Z""#, false),
         (r#"meta.lastModified le "2011-05-13""#, false),
         (r#"meta.created lt "2011-05-13T04:42:34Z""#, true),
@@ -266,30 +227,18 @@ fn string_booleans_compare_to_boolean_literals() {
 #[test]
 fn extension_and_core_urn_paths_resolve() {
     check_both(&[
-        (
-            r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "7""#,
-            true,
-        ),
+        (r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "7""#, true),
         (
             r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "26118915-6090-4610-87e4-49d8ca9f808d""#,
             true,
         ),
-        (
-            r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.displayName sw "john""#,
-            true,
-        ),
+        (r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.displayName sw "john""#, true),
         (
             r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager eq "26118915-6090-4610-87e4-49d8ca9f808d""#,
             true,
         ),
-        (
-            r#"urn:ietf:params:scim:schemas:core:2.0:User:userName sw "bj""#,
-            true,
-        ),
-        (
-            r#"urn:ietf:params:scim:schemas:core:2.0:User:name.givenName eq "barbara""#,
-            true,
-        ),
+        (r#"urn:ietf:params:scim:schemas:core:2.0:User:userName sw "bj""#, true),
+        (r#"urn:ietf:params:scim:schemas:core:2.0:User:name.givenName eq "barbara""#, true),
         (r#"employeeNumber eq "7""#, false),
         (r#"urn:example:other:1.0:User:employeeNumber eq "7""#, false),
     ]);
@@ -307,21 +256,12 @@ fn mismatched_types_never_match() {
         ],
         &UserTypes,
     );
-    check(
-        &[
-            (r#"name eq "Jensen""#, false),
-            (r#"userName gt 5"#, false),
-            ("meta eq 1", false),
-        ],
-        &DefaultTypes,
-    );
+    check(&[(r#"name eq "Jensen""#, false), (r#"userName gt 5"#, false), ("meta eq 1", false)], &DefaultTypes);
 }
 
 #[test]
 fn non_object_resources_match_nothing_but_absence() {
-    let filter: Filter = r#"userName eq "x" or title pr"#
-        .parse()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let filter: Filter = r#"userName eq "x" or title pr"#.parse().unwrap_or_else(|e| panic!("{e}"));
     for resource in [json!(null), json!([]), json!("userName"), json!(7)] {
         assert!(!filter.matches(&resource, &DefaultTypes));
     }
@@ -332,12 +272,8 @@ fn non_object_resources_match_nothing_but_absence() {
 #[test]
 fn patch_value_filters_select_elements() {
     let resource = user();
-    let path: PatchPath = r#"emails[type eq "home"].value"#
-        .parse()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let Some(filter) = &path.value_filter else {
-        panic!("no value filter")
-    };
+    let path: PatchPath = r#"emails[type eq "home"].value"#.parse().unwrap_or_else(|e| panic!("{e}"));
+    let Some(filter) = &path.value_filter else { panic!("no value filter") };
     let selected: Vec<bool> = resource
         .get("emails")
         .and_then(Value::as_array)
@@ -347,32 +283,21 @@ fn patch_value_filters_select_elements() {
         .collect();
     assert_eq!(selected, vec![false, true]);
 
-    let members: PatchPath = r#"roles[value eq "ADMIN"]"#
-        .parse()
-        .unwrap_or_else(|e| panic!("{e}"));
-    let Some(filter) = &members.value_filter else {
-        panic!("no value filter")
-    };
+    let members: PatchPath = r#"roles[value eq "ADMIN"]"#.parse().unwrap_or_else(|e| panic!("{e}"));
+    let Some(filter) = &members.value_filter else { panic!("no value filter") };
     assert!(filter.matches_element(&members.attr, &json!("admin"), &DefaultTypes));
     assert!(!filter.matches_element(&members.attr, &json!("tour"), &DefaultTypes));
 }
 
 #[test]
 fn ordering_booleans_fails_the_type_check() {
-    let filter: Filter = r#"title pr and emails[primary gt false]"#
-        .parse()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let filter: Filter = r#"title pr and emails[primary gt false]"#.parse().unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         filter.check_types(&UserTypes),
-        Err(FilterError::NotOrderable {
-            attribute: "emails.primary".into(),
-            op: super::CompareOp::Gt
-        })
+        Err(FilterError::NotOrderable { attribute: "emails.primary".into(), op: super::CompareOp::Gt })
     );
     assert_eq!(filter.check_types(&DefaultTypes), Ok(()));
-    let fine: Filter = r#"meta.created gt "2011-01-01" and active eq true"#
-        .parse()
-        .unwrap_or_else(|e| panic!("{e}"));
+    let fine: Filter = r#"meta.created gt "2011-01-01" and active eq true"#.parse().unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(fine.check_types(&UserTypes), Ok(()));
 }
 

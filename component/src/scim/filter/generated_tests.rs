@@ -15,64 +15,29 @@ struct Lcg(u64);
 
 impl Lcg {
     fn below(&mut self, bound: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
+        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
         usize::try_from(self.0 >> 33).unwrap_or_default() % bound
     }
     fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items
-            .get(self.below(items.len()))
-            .copied()
-            .unwrap_or_default()
+        items.get(self.below(items.len())).copied().unwrap_or_default()
     }
 
     /// Filter text from the grammar, with random case, spacing and nesting.
     fn filter(&mut self, depth: usize, in_brackets: bool) -> String {
-        const PATHS: &[&str] = &[
-            "x",
-            "Emails",
-            "$ref",
-            "not",
-            "and",
-            "name.givenName",
-            "urn:a:b:1.0:User:m.value",
-        ];
+        const PATHS: &[&str] = &["x", "Emails", "$ref", "not", "and", "name.givenName", "urn:a:b:1.0:User:m.value"];
         // Inside `[…]` only plain sub-attribute names are allowed.
         let paths = if in_brackets { &PATHS[..5] } else { PATHS };
-        const VALUES: &[&str] = &[
-            "\"s\"",
-            "\"\\u00e9\\\"\\\\\"",
-            "1",
-            "-2.5e3",
-            "TRUE",
-            "false",
-            "null",
-            "18446744073709551615",
-        ];
+        const VALUES: &[&str] =
+            &["\"s\"", "\"\\u00e9\\\"\\\\\"", "1", "-2.5e3", "TRUE", "false", "null", "18446744073709551615"];
         const OPS: &[&str] = &["eq", "NE", "Co", "sw", "ew", "gt", "ge", "lt", "le"];
         const SPACE: &[&str] = &[" ", "  ", "\t", " \n "];
-        let choice = if depth == 0 {
-            self.below(2)
-        } else {
-            self.below(7)
-        };
+        let choice = if depth == 0 { self.below(2) } else { self.below(7) };
         let space = self.pick(SPACE);
         match choice {
             0 => format!("{}{space}pr", self.pick(paths)),
-            1 => format!(
-                "{}{space}{}{space}{}",
-                self.pick(paths),
-                self.pick(OPS),
-                self.pick(VALUES)
-            ),
+            1 => format!("{}{space}{}{space}{}", self.pick(paths), self.pick(OPS), self.pick(VALUES)),
             2 | 3 => {
-                let joiner = if choice == 2 {
-                    self.pick(&["and", "AND"])
-                } else {
-                    self.pick(&["or", "Or"])
-                };
+                let joiner = if choice == 2 { self.pick(&["and", "AND"]) } else { self.pick(&["or", "Or"]) };
                 format!(
                     "{}{space}{joiner}{space}{}",
                     self.filter(depth - 1, in_brackets),
@@ -80,11 +45,7 @@ impl Lcg {
                 )
             }
             4 => format!("({})", self.filter(depth - 1, in_brackets)),
-            5 => format!(
-                "not{}({})",
-                self.pick(&["", " "]),
-                self.filter(depth - 1, in_brackets)
-            ),
+            5 => format!("not{}({})", self.pick(&["", " "]), self.filter(depth - 1, in_brackets)),
             _ if in_brackets => format!("({})", self.filter(depth - 1, true)),
             _ => format!("emails[{}]", self.filter(depth - 1, true)),
         }
@@ -93,9 +54,7 @@ impl Lcg {
 
 #[test]
 fn generated_filters_round_trip_and_mutants_never_panic() {
-    const NOISE: &[&str] = &[
-        "(", ")", "[", "]", "\"", "\\", ".", ":", " ", "not", "and", "pr", "1", "é",
-    ];
+    const NOISE: &[&str] = &["(", ")", "[", "]", "\"", "\\", ".", ":", " ", "not", "and", "pr", "1", "é"];
     let resource = serde_json::json!({"x": ["s", 1], "Emails": [{"value": "s"}], "name": {"givenName": "é\"\\"}});
     let mut random = Lcg(0x5eed);
     let mut mutants_parsed = 0;
@@ -117,11 +76,7 @@ fn generated_filters_round_trip_and_mutants_never_panic() {
         }
         if let Ok(filter) = mutant.parse::<Filter>() {
             mutants_parsed += 1;
-            assert_eq!(
-                filter.to_string().parse::<Filter>().ok(),
-                Some(filter.clone()),
-                "mutant `{mutant}`"
-            );
+            assert_eq!(filter.to_string().parse::<Filter>().ok(), Some(filter.clone()), "mutant `{mutant}`");
             let _ = filter.matches(&resource, &DefaultTypes);
         }
         let _ = mutant.parse::<PatchPath>().map(|path| path.to_string());
@@ -142,11 +97,7 @@ fn worst_cases() -> Vec<String> {
     );
     let mut chain = String::from("x pr");
     while chain.len() + " and x pr".len() <= super::MAX_INPUT_LEN {
-        chain.push_str(if chain.len() % 2 == 0 {
-            " and x pr"
-        } else {
-            " or x pr"
-        });
+        chain.push_str(if chain.len() % 2 == 0 { " and x pr" } else { " or x pr" });
     }
     let too_deep = format!("{}x pr{}", "(".repeat(2000), ")".repeat(2000));
     vec![nested, chain, too_deep]
@@ -154,22 +105,17 @@ fn worst_cases() -> Vec<String> {
 
 #[test]
 fn worst_case_inputs_fit_a_small_stack() {
-    let worker = std::thread::Builder::new()
-        .stack_size(256 * 1024)
-        .spawn(|| {
-            let resource = serde_json::json!({"x": 1, "emails": [{"value": "a"}]});
-            for input in worst_cases() {
-                if let Ok(filter) = input.parse::<Filter>() {
-                    let printed = filter.to_string();
-                    assert_eq!(parse(&printed), filter);
-                    let _ = filter.matches(&resource, &DefaultTypes);
-                    let _ = filter.check_types(&DefaultTypes);
-                }
+    let worker = std::thread::Builder::new().stack_size(256 * 1024).spawn(|| {
+        let resource = serde_json::json!({"x": 1, "emails": [{"value": "a"}]});
+        for input in worst_cases() {
+            if let Ok(filter) = input.parse::<Filter>() {
+                let printed = filter.to_string();
+                assert_eq!(parse(&printed), filter);
+                let _ = filter.matches(&resource, &DefaultTypes);
+                let _ = filter.check_types(&DefaultTypes);
             }
-        });
+        }
+    });
     let joined = worker.map(std::thread::JoinHandle::join);
-    assert!(
-        matches!(joined, Ok(Ok(()))),
-        "worst cases overflowed a 256 KiB stack"
-    );
+    assert!(matches!(joined, Ok(Ok(()))), "worst cases overflowed a 256 KiB stack");
 }

@@ -132,9 +132,7 @@ fn escape(chars: &mut Chars<'_>, start: usize) -> Result<char, FilterError> {
                         _ => None,
                     };
                     match low {
-                        Some(low @ 0xDC00..=0xDFFF) => {
-                            0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00)
-                        }
+                        Some(low @ 0xDC00..=0xDFFF) => 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00),
                         _ => return Err(invalid),
                     }
                 }
@@ -199,14 +197,8 @@ mod tests {
             (r#""\u12""#, FilterError::InvalidEscape { position: 1 }),
             (r#""\ud83d""#, FilterError::InvalidEscape { position: 1 }),
             (r#""\ude00""#, FilterError::InvalidEscape { position: 1 }),
-            (
-                r#"a eq "open"#,
-                FilterError::UnterminatedString { position: 5 },
-            ),
-            (
-                "\"ends in \\",
-                FilterError::UnterminatedString { position: 9 },
-            ),
+            (r#"a eq "open"#, FilterError::UnterminatedString { position: 5 }),
+            ("\"ends in \\", FilterError::UnterminatedString { position: 9 }),
         ] {
             assert_eq!(tokenize(input), Err(expected), "{input}");
         }

@@ -29,40 +29,19 @@ const VALID: &[(&str, &str)] = &[
     (r#"userName Eq "john""#, r#"userName eq "john""#),
     (r#"Username eq "john""#, r#"Username eq "john""#),
     (r#"userName eq "bjensen""#, r#"userName eq "bjensen""#),
-    (
-        r#"name.familyName co "O'Malley""#,
-        r#"name.familyName co "O'Malley""#,
-    ),
+    (r#"name.familyName co "O'Malley""#, r#"name.familyName co "O'Malley""#),
     (r#"userName sw "J""#, r#"userName sw "J""#),
     (
         r#"urn:ietf:params:scim:schemas:core:2.0:User:userName sw "J""#,
         r#"urn:ietf:params:scim:schemas:core:2.0:User:userName sw "J""#,
     ),
     ("title pr", "title pr"),
-    (
-        r#"meta.lastModified gt "2011-05-13T04:42:34Z""#,
-        r#"meta.lastModified gt "2011-05-13T04:42:34Z""#,
-    ),
-    (
-        r#"meta.lastModified ge "2011-05-13T04:42:34Z""#,
-        r#"meta.lastModified ge "2011-05-13T04:42:34Z""#,
-    ),
-    (
-        r#"meta.lastModified lt "2011-05-13T04:42:34Z""#,
-        r#"meta.lastModified lt "2011-05-13T04:42:34Z""#,
-    ),
-    (
-        r#"meta.lastModified le "2011-05-13T04:42:34Z""#,
-        r#"meta.lastModified le "2011-05-13T04:42:34Z""#,
-    ),
-    (
-        r#"title pr and userType eq "Employee""#,
-        r#"title pr and userType eq "Employee""#,
-    ),
-    (
-        r#"title pr or userType eq "Intern""#,
-        r#"title pr or userType eq "Intern""#,
-    ),
+    (r#"meta.lastModified gt "2011-05-13T04:42:34Z""#, r#"meta.lastModified gt "2011-05-13T04:42:34Z""#),
+    (r#"meta.lastModified ge "2011-05-13T04:42:34Z""#, r#"meta.lastModified ge "2011-05-13T04:42:34Z""#),
+    (r#"meta.lastModified lt "2011-05-13T04:42:34Z""#, r#"meta.lastModified lt "2011-05-13T04:42:34Z""#),
+    (r#"meta.lastModified le "2011-05-13T04:42:34Z""#, r#"meta.lastModified le "2011-05-13T04:42:34Z""#),
+    (r#"title pr and userType eq "Employee""#, r#"title pr and userType eq "Employee""#),
+    (r#"title pr or userType eq "Intern""#, r#"title pr or userType eq "Intern""#),
     (
         r#"schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User""#,
         r#"schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User""#,
@@ -75,10 +54,7 @@ const VALID: &[(&str, &str)] = &[
         r#"userType ne "Employee" and not (emails co "example.com" or emails.value co "example.org")"#,
         r#"userType ne "Employee" and not (emails co "example.com" or emails.value co "example.org")"#,
     ),
-    (
-        r#"userType eq "Employee" and (emails.type eq "work")"#,
-        r#"userType eq "Employee" and emails.type eq "work""#,
-    ),
+    (r#"userType eq "Employee" and (emails.type eq "work")"#, r#"userType eq "Employee" and emails.type eq "work""#),
     (
         r#"userType eq "Employee" and emails[type eq "work" and value co "@example.com"]"#,
         r#"userType eq "Employee" and emails[type eq "work" and value co "@example.com"]"#,
@@ -92,18 +68,12 @@ const VALID: &[(&str, &str)] = &[
         r#"emails[type eq "work" or (type eq "home" and value ew "@example.com")]"#,
         r#"emails[type eq "work" or type eq "home" and value ew "@example.com"]"#,
     ),
-    (
-        r#"emails[not (type eq "work")]"#,
-        r#"emails[not (type eq "work")]"#,
-    ),
+    (r#"emails[not (type eq "work")]"#, r#"emails[not (type eq "work")]"#),
     (
         r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "26118915-6090-4610-87e4-49d8ca9f808d""#,
         r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "26118915-6090-4610-87e4-49d8ca9f808d""#,
     ),
-    (
-        r#"members[$ref eq "https://x/Users/1"]"#,
-        r#"members[$ref eq "https://x/Users/1"]"#,
-    ),
+    (r#"members[$ref eq "https://x/Users/1"]"#, r#"members[$ref eq "https://x/Users/1"]"#),
     ("x-custom_attr2 pr", "x-custom_attr2 pr"),
     // Literals: numbers, keywords in any case, escapes.
     ("age gt 21", "age gt 21"),
@@ -112,15 +82,9 @@ const VALID: &[(&str, &str)] = &[
     ("active eq TRUE", "active eq true"),
     ("active Ne False", "active ne false"),
     ("nickName eq NULL", "nickName eq null"),
-    (
-        r#"displayName eq "Caf\u00e9 \"Bar\" \\ / \t""#,
-        r#"displayName eq "Café \"Bar\" \\ / \t""#,
-    ),
+    (r#"displayName eq "Caf\u00e9 \"Bar\" \\ / \t""#, r#"displayName eq "Café \"Bar\" \\ / \t""#),
     // Whitespace: optional around brackets, repeatable between tokens.
-    (
-        "  title\t\tpr   AND\n(userType   eq \"x\")  ",
-        r#"title pr and userType eq "x""#,
-    ),
+    ("  title\t\tpr   AND\n(userType   eq \"x\")  ", r#"title pr and userType eq "x""#),
     ("not(title pr)", "not (title pr)"),
     (r#"emails[ type eq "work" ]"#, r#"emails[type eq "work"]"#),
     (r#"userName eq"a""#, r#"userName eq "a""#),
@@ -148,21 +112,14 @@ fn rfc_examples_parse_and_print_canonically() {
 fn printed_filters_parse_back_to_the_same_tree() {
     for (input, _) in VALID {
         let filter = parse(input);
-        assert_eq!(
-            parse(&filter.to_string()),
-            filter,
-            "round trip of `{input}`"
-        );
+        assert_eq!(parse(&filter.to_string()), filter, "round trip of `{input}`");
     }
 }
 
 #[test]
 fn built_trees_print_with_the_parentheses_their_shape_needs() {
-    let (a, b, c) = (
-        Filter::Present(AttrPath::new("a")),
-        Filter::Present(AttrPath::new("b")),
-        Filter::Present(AttrPath::new("c")),
-    );
+    let (a, b, c) =
+        (Filter::Present(AttrPath::new("a")), Filter::Present(AttrPath::new("b")), Filter::Present(AttrPath::new("c")));
     let and = |l: &Filter, r: &Filter| Filter::And(Box::new(l.clone()), Box::new(r.clone()));
     let or = |l: &Filter, r: &Filter| Filter::Or(Box::new(l.clone()), Box::new(r.clone()));
     for filter in [
@@ -175,11 +132,7 @@ fn built_trees_print_with_the_parentheses_their_shape_needs() {
         Filter::Not(Box::new(and(&a, &b))),
         Filter::Complex(AttrPath::new("emails"), Box::new(or(&a, &and(&b, &c)))),
     ] {
-        assert_eq!(
-            parse(&filter.to_string()),
-            filter,
-            "round trip of `{filter}`"
-        );
+        assert_eq!(parse(&filter.to_string()), filter, "round trip of `{filter}`");
     }
 }
 
@@ -195,10 +148,7 @@ fn operators_are_case_insensitive() {
             assert_eq!(filter, compare("title", op, text("x")));
         }
     }
-    assert_eq!(
-        parse("title PR Or a Pr aNd not (b pR)").to_string(),
-        "title pr or a pr and not (b pr)"
-    );
+    assert_eq!(parse("title PR Or a Pr aNd not (b pR)").to_string(), "title pr or a pr and not (b pr)");
 }
 
 #[test]
@@ -206,24 +156,17 @@ fn and_binds_tighter_than_or() {
     let present = |name: &str| Box::new(Filter::Present(AttrPath::new(name)));
     assert_eq!(
         parse("a pr or b pr and c pr"),
-        Filter::Or(
-            present("a"),
-            Box::new(Filter::And(present("b"), present("c")))
-        )
+        Filter::Or(present("a"), Box::new(Filter::And(present("b"), present("c"))))
     );
     assert_eq!(
         parse("a pr and b pr or c pr"),
-        Filter::Or(
-            Box::new(Filter::And(present("a"), present("b"))),
-            present("c")
-        )
+        Filter::Or(Box::new(Filter::And(present("a"), present("b"))), present("c"))
     );
 }
 
 #[test]
 fn urn_qualified_paths_split_at_the_last_colon() {
-    let filter =
-        parse(r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "7""#);
+    let filter = parse(r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "7""#);
     let path = AttrPath::new("manager")
         .with_schema("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User")
         .with_sub_attr("value");
@@ -232,30 +175,24 @@ fn urn_qualified_paths_split_at_the_last_colon() {
 
 #[test]
 fn names_keep_their_spelling_but_compare_ignoring_case() {
-    let (path, value) =
-        match parse(r#"URN:IETF:params:scim:schemas:core:2.0:User:NAME.GivenName eq "x""#) {
-            Filter::Compare(path, _, value) => (path, value),
-            other => panic!("unexpected {other:?}"),
-        };
+    let (path, value) = match parse(r#"URN:IETF:params:scim:schemas:core:2.0:User:NAME.GivenName eq "x""#) {
+        Filter::Compare(path, _, value) => (path, value),
+        other => panic!("unexpected {other:?}"),
+    };
     assert_eq!(path.name, "NAME");
     assert!(path.matches_name("name") && path.matches_sub_attr("givenname"));
     assert!(path.matches_schema("urn:ietf:params:scim:schemas:core:2.0:User"));
-    let lower = AttrPath::new("name")
-        .with_schema("urn:ietf:params:scim:schemas:core:2.0:user")
-        .with_sub_attr("givenName");
+    let lower =
+        AttrPath::new("name").with_schema("urn:ietf:params:scim:schemas:core:2.0:user").with_sub_attr("givenName");
     assert!(path.eq_ignore_case(&lower) && path != lower);
     assert_eq!(value, text("x"));
 }
 
 #[test]
 fn number_literals_follow_json() {
-    for (input, expected) in [
-        ("0", "0"),
-        ("-7", "-7"),
-        ("3.25", "3.25"),
-        ("1E2", "100.0"),
-        ("18446744073709551615", "18446744073709551615"),
-    ] {
+    for (input, expected) in
+        [("0", "0"), ("-7", "-7"), ("3.25", "3.25"), ("1E2", "100.0"), ("18446744073709551615", "18446744073709551615")]
+    {
         let filter = parse(&format!("n eq {input}"));
         assert_eq!(filter.to_string(), format!("n eq {expected}"), "{input}");
     }
@@ -264,16 +201,8 @@ fn number_literals_follow_json() {
 #[test]
 fn as_equality_finds_only_a_lone_eq() {
     let filter = parse(r#"userName eq "bjensen""#);
-    assert_eq!(
-        filter.as_equality(),
-        Some((&AttrPath::new("userName"), &text("bjensen")))
-    );
-    for other in [
-        r#"userName ne "b""#,
-        r#"userName eq "b" and title pr"#,
-        r#"not (userName eq "b")"#,
-        "title pr",
-    ] {
+    assert_eq!(filter.as_equality(), Some((&AttrPath::new("userName"), &text("bjensen"))));
+    for other in [r#"userName ne "b""#, r#"userName eq "b" and title pr"#, r#"not (userName eq "b")"#, "title pr"] {
         assert_eq!(parse(other).as_equality(), None, "{other}");
     }
 }
@@ -316,16 +245,8 @@ const INVALID: &[(&str, &str, Option<usize>)] = &[
     ("age gt 01", "InvalidNumber", Some(7)),
     ("age gt 1e999", "InvalidNumber", Some(7)),
     ("age gt -", "InvalidNumber", Some(7)),
-    (
-        r#"emails[type[value eq "x"] pr]"#,
-        "NestedValueFilter",
-        Some(11),
-    ),
-    (
-        r#"emails[value eq "x"][type eq "y"]"#,
-        "TrailingInput",
-        Some(20),
-    ),
+    (r#"emails[type[value eq "x"] pr]"#, "NestedValueFilter", Some(11)),
+    (r#"emails[value eq "x"][type eq "y"]"#, "TrailingInput", Some(20)),
     (r#"userName eq "a" "b""#, "TrailingInput", Some(16)),
     (r#"userName eq "a" garbage"#, "TrailingInput", Some(16)),
     (r#"userName eq "a" and"#, "UnexpectedEnd", Some(19)),
@@ -340,11 +261,7 @@ const INVALID: &[(&str, &str, Option<usize>)] = &[
     (r#":name eq "x""#, "InvalidAttrPath", Some(0)),
     (r#"na,me eq "x""#, "InvalidAttrPath", Some(0)),
     (r#"emails[emails.type eq "x"]"#, "InvalidAttrPath", Some(7)),
-    (
-        r#"name.givenName[value eq "x"]"#,
-        "InvalidAttrPath",
-        Some(0),
-    ),
+    (r#"name.givenName[value eq "x"]"#, "InvalidAttrPath", Some(0)),
     (r#""userName" eq "x""#, "UnexpectedToken", Some(0)),
     (r#"userName eq ("x")"#, "UnexpectedToken", Some(12)),
 ];
@@ -361,35 +278,19 @@ fn invalid_filters_are_rejected_with_a_specific_error() {
 #[test]
 fn deep_nesting_is_rejected_not_overflowed() {
     let parens = format!("{}a pr{}", "(".repeat(1000), ")".repeat(1000));
-    assert!(matches!(
-        parse_err(&parens),
-        FilterError::TooDeep {
-            position: 32,
-            max: MAX_DEPTH
-        }
-    ));
+    assert!(matches!(parse_err(&parens), FilterError::TooDeep { position: 32, max: MAX_DEPTH }));
     let nots = format!("{}a pr{}", "not (".repeat(600), ")".repeat(600));
     assert_eq!(variant(&parse_err(&nots)), "TooDeep");
     let at_limit = format!("{}a pr{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
     assert_eq!(parse(&at_limit).to_string(), "a pr");
-    let over = format!(
-        "{}a pr{}",
-        "(".repeat(MAX_DEPTH + 1),
-        ")".repeat(MAX_DEPTH + 1)
-    );
+    let over = format!("{}a pr{}", "(".repeat(MAX_DEPTH + 1), ")".repeat(MAX_DEPTH + 1));
     assert_eq!(variant(&parse_err(&over)), "TooDeep");
 }
 
 #[test]
 fn oversized_input_is_rejected_before_reading() {
     let huge = format!(r#"userName eq "{}""#, "x".repeat(100 * 1024));
-    assert_eq!(
-        parse_err(&huge),
-        FilterError::TooLong {
-            len: huge.len(),
-            max: MAX_INPUT_LEN
-        }
-    );
+    assert_eq!(parse_err(&huge), FilterError::TooLong { len: huge.len(), max: MAX_INPUT_LEN });
     let unclosed_huge = "(".repeat(100 * 1024);
     assert_eq!(variant(&parse_err(&unclosed_huge)), "TooLong");
 }
@@ -398,11 +299,7 @@ fn oversized_input_is_rejected_before_reading() {
 fn longest_accepted_chains_print_and_reparse() {
     let mut chain = String::from("a pr");
     for index in 0.. {
-        let next = if index % 3 == 0 {
-            " or a pr"
-        } else {
-            " and a pr"
-        };
+        let next = if index % 3 == 0 { " or a pr" } else { " and a pr" };
         if chain.len() + next.len() > MAX_INPUT_LEN {
             break;
         }
@@ -421,28 +318,23 @@ fn error_messages_name_the_problem_and_the_place() {
             "unknown operator `eqq` at position 9: expected eq, ne, co, sw, ew, gt, ge, lt, le or pr",
         ),
         ("(title pr", "the `(` at position 0 has no matching `)`"),
-        (
-            r#"userName eq "john"#,
-            "the string starting at position 12 has no closing `\"`",
-        ),
+        (r#"userName eq "john"#, "the string starting at position 12 has no closing `\"`"),
         (
             "userName eq john",
             "`john` at position 12 is not a value: expected a quoted string, a number, true, false or null",
         ),
-        (
-            "title pr)",
-            "unexpected `)` at position 8 after a complete expression",
-        ),
-        (
-            "userName eq",
-            "the expression ends at position 11: expected a value",
-        ),
+        ("title pr)", "unexpected `)` at position 8 after a complete expression"),
+        ("userName eq", "the expression ends at position 11: expected a value"),
     ] {
         assert_eq!(parse_err(input).to_string(), message, "{input}");
     }
     let message = parse_err(&format!(r#"{} eq "x""#, "a,".repeat(100))).to_string();
-    assert!(
-        message.starts_with(&format!("`{}…` at position 0", "a,".repeat(20))),
-        "{message}"
-    );
+    assert!(message.starts_with(&format!("`{}…` at position 0", "a,".repeat(20))), "{message}");
+}
+
+#[test]
+fn entra_value_path_comparison_reads_as_a_value_filter() {
+    let filter: Filter = r#"emails[type eq "work"].value eq "a@x.example""#.parse().expect("parses");
+    assert_eq!(filter.to_string(), r#"emails[type eq "work" and value eq "a@x.example"]"#);
+    assert_eq!(filter.to_string().parse::<Filter>().expect("reparses"), filter);
 }

@@ -58,20 +58,12 @@ impl<'a> Parser<'a> {
     /// A parser over `input`, refusing input that is empty or too long before reading it.
     pub(super) fn new(input: &'a str) -> Result<Self, FilterError> {
         if input.len() > MAX_INPUT_LEN {
-            return Err(FilterError::TooLong {
-                len: input.len(),
-                max: MAX_INPUT_LEN,
-            });
+            return Err(FilterError::TooLong { len: input.len(), max: MAX_INPUT_LEN });
         }
         if input.trim().is_empty() {
             return Err(FilterError::Empty);
         }
-        Ok(Self {
-            tokens: tokenize(input)?,
-            next: 0,
-            end: input.len(),
-            depth: 0,
-        })
+        Ok(Self { tokens: tokenize(input)?, next: 0, end: input.len(), depth: 0 })
     }
 
     /// The next token, not consumed.
@@ -97,25 +89,17 @@ impl<'a> Parser<'a> {
     pub(super) fn finish(&self) -> Result<(), FilterError> {
         match self.peek() {
             None => Ok(()),
-            Some(token) => Err(FilterError::TrailingInput {
-                position: token.position,
-                found: token.kind.to_string(),
-            }),
+            Some(token) => Err(FilterError::TrailingInput { position: token.position, found: token.kind.to_string() }),
         }
     }
 
     /// An error for the next token (or the end), where `expected` was needed.
     pub(super) fn unexpected(&self, expected: &'static str) -> FilterError {
         match self.peek() {
-            Some(token) => FilterError::UnexpectedToken {
-                position: token.position,
-                found: token.kind.to_string(),
-                expected,
-            },
-            None => FilterError::UnexpectedEnd {
-                position: self.end,
-                expected,
-            },
+            Some(token) => {
+                FilterError::UnexpectedToken { position: token.position, found: token.kind.to_string(), expected }
+            }
+            None => FilterError::UnexpectedEnd { position: self.end, expected },
         }
     }
 
@@ -184,10 +168,7 @@ impl<'a> Parser<'a> {
     /// Opens a nesting level at `position`, failing past [`MAX_DEPTH`].
     pub(super) fn enter(&mut self, position: usize) -> Result<(), FilterError> {
         if self.depth >= MAX_DEPTH {
-            return Err(FilterError::TooDeep {
-                position,
-                max: MAX_DEPTH,
-            });
+            return Err(FilterError::TooDeep { position, max: MAX_DEPTH });
         }
         self.depth += 1;
         Ok(())
@@ -207,10 +188,7 @@ impl<'a> Parser<'a> {
                 Ok(())
             }
             Some(_) => Err(self.unexpected(expected)),
-            None => Err(FilterError::Unclosed {
-                position: open,
-                delimiter,
-            }),
+            None => Err(FilterError::Unclosed { position: open, delimiter }),
         }
     }
 
@@ -227,12 +205,34 @@ impl<'a> Parser<'a> {
             return Err(self.unexpected("an operator"));
         };
         match token.kind {
-            TokenKind::OpenBracket if in_value_filter => Err(FilterError::NestedValueFilter {
-                position: token.position,
-            }),
+            TokenKind::OpenBracket if in_value_filter => {
+                Err(FilterError::NestedValueFilter { position: token.position })
+            }
             TokenKind::OpenBracket => {
                 self.next += 1;
                 let inner = self.value_filter(&path, position, token.position)?;
+                // Entra sends `emails[type eq "work"].value eq "x"` (outside the RFC grammar):
+                // read it as `emails[type eq "work" and value eq "x"]`, which means the same.
+                if let Some(Token { kind: TokenKind::Word(word), .. }) = self.peek().cloned()
+                    && let Some(sub) = word.strip_prefix('.').filter(|s| is_attr_name(s))
+                {
+                    self.next += 1;
+                    let sub = AttrPath::new(sub);
+                    let tail = match self.peek().cloned() {
+                        Some(Token { kind: TokenKind::Word(w), .. }) if w.eq_ignore_ascii_case("pr") => {
+                            self.next += 1;
+                            Filter::Present(sub)
+                        }
+                        Some(Token { kind: TokenKind::Word(w), position }) => {
+                            let op = CompareOp::from_keyword(w)
+                                .ok_or(FilterError::UnknownOperator { position, found: w.to_owned() })?;
+                            self.next += 1;
+                            Filter::Compare(sub, op, self.comp_value()?)
+                        }
+                        _ => return Err(self.unexpected("an operator")),
+                    };
+                    return Ok(Filter::Complex(path, Box::new(Filter::And(Box::new(inner), Box::new(tail)))));
+                }
                 Ok(Filter::Complex(path, Box::new(inner)))
             }
             TokenKind::Word(word) if word.eq_ignore_ascii_case("pr") => {
@@ -241,10 +241,7 @@ impl<'a> Parser<'a> {
             }
             TokenKind::Word(word) => {
                 let Some(op) = CompareOp::from_keyword(word) else {
-                    return Err(FilterError::UnknownOperator {
-                        position: token.position,
-                        found: word.to_owned(),
-                    });
+                    return Err(FilterError::UnknownOperator { position: token.position, found: word.to_owned() });
                 };
                 self.next += 1;
                 Ok(Filter::Compare(path, op, self.comp_value()?))
@@ -254,12 +251,7 @@ impl<'a> Parser<'a> {
     }
 
     /// The rest of `attr[ … ]` whose `[` (at `open`) has been read; `path` (at `at`) is `attr`.
-    pub(super) fn value_filter(
-        &mut self,
-        path: &AttrPath,
-        at: usize,
-        open: usize,
-    ) -> Result<Filter, FilterError> {
+    pub(super) fn value_filter(&mut self, path: &AttrPath, at: usize, open: usize) -> Result<Filter, FilterError> {
         if path.sub_attr.is_some() {
             return Err(FilterError::InvalidAttrPath {
                 position: at,
@@ -276,10 +268,7 @@ impl<'a> Parser<'a> {
     /// An attribute path and where it starts.
     pub(super) fn attr_path(&mut self) -> Result<(AttrPath, usize), FilterError> {
         match self.peek() {
-            Some(Token {
-                kind: TokenKind::Word(word),
-                position,
-            }) => {
+            Some(Token { kind: TokenKind::Word(word), position }) => {
                 let (word, position) = (*word, *position);
                 self.next += 1;
                 Ok((parse_attr_path(word, position)?, position))
@@ -296,27 +285,15 @@ impl<'a> Parser<'a> {
         match token.kind {
             TokenKind::Str(text) => Ok(CompValue::Str(text)),
             TokenKind::Word(word) if word.eq_ignore_ascii_case("true") => Ok(CompValue::Bool(true)),
-            TokenKind::Word(word) if word.eq_ignore_ascii_case("false") => {
-                Ok(CompValue::Bool(false))
-            }
+            TokenKind::Word(word) if word.eq_ignore_ascii_case("false") => Ok(CompValue::Bool(false)),
             TokenKind::Word(word) if word.eq_ignore_ascii_case("null") => Ok(CompValue::Null),
             TokenKind::Word(word) if word.starts_with(|c: char| c == '-' || c.is_ascii_digit()) => {
-                serde_json::from_str(word).map(CompValue::Num).map_err(|_| {
-                    FilterError::InvalidNumber {
-                        position,
-                        found: word.to_owned(),
-                    }
-                })
+                serde_json::from_str(word)
+                    .map(CompValue::Num)
+                    .map_err(|_| FilterError::InvalidNumber { position, found: word.to_owned() })
             }
-            TokenKind::Word(word) => Err(FilterError::InvalidValue {
-                position,
-                found: word.to_owned(),
-            }),
-            other => Err(FilterError::UnexpectedToken {
-                position,
-                found: other.to_string(),
-                expected: "a value",
-            }),
+            TokenKind::Word(word) => Err(FilterError::InvalidValue { position, found: word.to_owned() }),
+            other => Err(FilterError::UnexpectedToken { position, found: other.to_string(), expected: "a value" }),
         }
     }
 }
@@ -327,11 +304,7 @@ fn is_operator(word: &str) -> bool {
 
 /// `[URI ":"] ATTRNAME ["." ATTRNAME]`: the URN is everything before the last `:`.
 fn parse_attr_path(word: &str, position: usize) -> Result<AttrPath, FilterError> {
-    let invalid = |reason| FilterError::InvalidAttrPath {
-        position,
-        found: word.to_owned(),
-        reason,
-    };
+    let invalid = |reason| FilterError::InvalidAttrPath { position, found: word.to_owned(), reason };
     let (schema, rest) = match word.rsplit_once(':') {
         Some((schema, rest)) => (Some(schema), rest),
         None => (None, word),
@@ -346,28 +319,20 @@ fn parse_attr_path(word: &str, position: usize) -> Result<AttrPath, FilterError>
         None => (rest, None),
     };
     if !is_attr_name(name) {
-        return Err(invalid(
-            "names start with a letter and continue with letters, digits, `-`, `_` or `$`",
-        ));
+        return Err(invalid("names start with a letter and continue with letters, digits, `-`, `_` or `$`"));
     }
     if let Some(sub_attr) = sub_attr
         && !is_attr_name(sub_attr)
     {
         return Err(invalid("after `.` comes one sub-attribute name"));
     }
-    Ok(AttrPath {
-        schema: schema.map(str::to_owned),
-        name: name.to_owned(),
-        sub_attr: sub_attr.map(str::to_owned),
-    })
+    Ok(AttrPath { schema: schema.map(str::to_owned), name: name.to_owned(), sub_attr: sub_attr.map(str::to_owned) })
 }
 
 /// `ATTRNAME = ALPHA *(nameChar)`, with `$` allowed as in RFC 7643 §2.1 (for `$ref`).
 pub(super) fn is_attr_name(name: &str) -> bool {
     let mut chars = name.chars();
-    chars
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '$')
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '$')
         && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '$'))
 }
 
@@ -375,7 +340,5 @@ pub(super) fn is_attr_name(name: &str) -> bool {
 fn is_schema_urn(schema: &str) -> bool {
     schema.starts_with(|c: char| c.is_ascii_alphabetic())
         && !schema.ends_with(['.', ':'])
-        && schema
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-._~:/?#@!$&'*+,;=%".contains(c))
+        && schema.chars().all(|c| c.is_ascii_alphanumeric() || "-._~:/?#@!$&'*+,;=%".contains(c))
 }

@@ -46,23 +46,11 @@ impl FromStr for PatchPath {
     fn from_str(input: &str) -> Result<Self, Self::Err> {
         let mut parser = Parser::new(input)?;
         let (attr, at) = parser.attr_path()?;
-        let mut path = PatchPath {
-            attr,
-            value_filter: None,
-            sub_attr: None,
-        };
-        if let Some(&Token {
-            kind: TokenKind::OpenBracket,
-            position,
-        }) = parser.peek()
-        {
+        let mut path = PatchPath { attr, value_filter: None, sub_attr: None };
+        if let Some(&Token { kind: TokenKind::OpenBracket, position }) = parser.peek() {
             parser.bump();
             path.value_filter = Some(parser.value_filter(&path.attr, at, position)?);
-            if let Some(Token {
-                kind: TokenKind::Word(word),
-                position,
-            }) = parser.peek()
-            {
+            if let Some(Token { kind: TokenKind::Word(word), position }) = parser.peek() {
                 let (word, position) = (*word, *position);
                 match word.strip_prefix('.') {
                     Some(sub_attr) if is_attr_name(sub_attr) => {

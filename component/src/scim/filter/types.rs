@@ -42,8 +42,7 @@ pub trait AttributeTypes {
     /// (`urn:ietf:params:scim:schemas:core:…`).
     fn is_core_schema(&self, urn: &str) -> bool {
         const CORE: &str = "urn:ietf:params:scim:schemas:core:";
-        urn.get(..CORE.len())
-            .is_some_and(|prefix| prefix.eq_ignore_ascii_case(CORE))
+        urn.get(..CORE.len()).is_some_and(|prefix| prefix.eq_ignore_ascii_case(CORE))
     }
 }
 

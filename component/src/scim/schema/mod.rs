@@ -35,13 +35,16 @@ pub static GROUP_SCHEMA: ResourceSchema = ResourceSchema { core: GROUP, attribut
 pub static COMMON_ATTRIBUTES: &[Attribute] = &[
     Attribute::string("id").case_exact().read_only().always().server_unique(),
     Attribute::string("externalId").case_exact(),
-    Attribute::complex("meta", &[
-        Attribute::string("resourceType").case_exact().read_only(),
-        Attribute::date_time("created").read_only(),
-        Attribute::date_time("lastModified").read_only(),
-        Attribute::reference("location").read_only(),
-        Attribute::string("version").case_exact().read_only(),
-    ])
+    Attribute::complex(
+        "meta",
+        &[
+            Attribute::string("resourceType").case_exact().read_only(),
+            Attribute::date_time("created").read_only(),
+            Attribute::date_time("lastModified").read_only(),
+            Attribute::reference("location").read_only(),
+            Attribute::string("version").case_exact().read_only(),
+        ],
+    )
     .read_only(),
 ];
 

@@ -7,12 +7,7 @@ pub const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 /// URN of the Enterprise User extension.
 pub const ENTERPRISE_USER: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
-const TYPED_VALUE: &[A] = &[
-    A::string("value"),
-    A::string("display"),
-    A::string("type"),
-    A::boolean("primary"),
-];
+const TYPED_VALUE: &[A] = &[A::string("value"), A::string("display"), A::string("type"), A::boolean("primary")];
 
 const EMAIL: &[A] = &[
     A::string("value"),
@@ -53,12 +48,7 @@ const GROUP_REF: &[A] = &[
     A::string("type").canonical(&["direct", "indirect"]).read_only(),
 ];
 
-const CERTIFICATE: &[A] = &[
-    A::binary("value"),
-    A::string("display"),
-    A::string("type"),
-    A::boolean("primary"),
-];
+const CERTIFICATE: &[A] = &[A::binary("value"), A::string("display"), A::string("type"), A::boolean("primary")];
 
 const NAME: &[A] = &[
     A::string("formatted"),
@@ -71,7 +61,10 @@ const NAME: &[A] = &[
 
 /// Attributes of the core User schema.
 pub static USER_ATTRIBUTES: &[A] = &[
-    A::string("userName").required().server_unique().describe("Unique identifier for the User, typically used to sign in."),
+    A::string("userName")
+        .required()
+        .server_unique()
+        .describe("Unique identifier for the User, typically used to sign in."),
     A::complex("name", NAME).describe("The components of the user's real name."),
     A::string("displayName").describe("The name of the User, suitable for display to end-users."),
     A::string("nickName"),
@@ -88,17 +81,17 @@ pub static USER_ATTRIBUTES: &[A] = &[
     A::complex("ims", TYPED_VALUE).multi(),
     A::complex("photos", PHOTO).multi(),
     A::complex("addresses", ADDRESS).multi(),
-    A::complex("groups", GROUP_REF).multi().read_only().describe("Groups the user belongs to, computed from memberships."),
+    A::complex("groups", GROUP_REF)
+        .multi()
+        .read_only()
+        .describe("Groups the user belongs to, computed from memberships."),
     A::complex("entitlements", TYPED_VALUE).multi(),
     A::complex("roles", TYPED_VALUE).multi(),
     A::complex("x509Certificates", CERTIFICATE).multi(),
 ];
 
-const MANAGER: &[A] = &[
-    A::string("value").case_exact(),
-    A::reference("$ref").refers_to(&["User"]),
-    A::string("displayName").read_only(),
-];
+const MANAGER: &[A] =
+    &[A::string("value").case_exact(), A::reference("$ref").refers_to(&["User"]), A::string("displayName").read_only()];
 
 /// Attributes of the Enterprise User extension.
 pub static ENTERPRISE_USER_ATTRIBUTES: &[A] = &[
