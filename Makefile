@@ -7,7 +7,7 @@ COMPONENT := target/$(WASM_TARGET)/release/idplex_component.wasm
 LISTEN ?= 127.0.0.1:8080
 DATA ?= ./idplex-data
 
-.PHONY: all build build-component run test bench-storage setup clippy fmt clean
+.PHONY: all build build-component run test bench-storage setup redis-server clippy fmt clean
 
 all: build
 
@@ -30,8 +30,15 @@ build: build-component
 run: build
 	./target/release/idplex serve --listen $(LISTEN) --data $(DATA)
 
+## redis-server: Debian's redis-server, for the Redis store tests (each test starts its own
+## private one on a free port; none runs as a service).
+redis-server:
+	@command -v redis-server >/dev/null || { \
+	  sudo=$$(test "$$(id -u)" -eq 0 || echo sudo); \
+	  $$sudo apt-get update && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server; }
+
 ## test: every test: component unit tests, host tests, end-to-end tests.
-test: build
+test: build redis-server
 	$(CARGO) test --release --workspace --no-fail-fast
 
 ## bench-storage: storage scaling figures (1,000 vs 100,000 users; BENCH_ARGS="--sizes 1000,1000000" for more).

@@ -23,9 +23,6 @@ fn main() {
     if wasm.is_file() {
         let wasm = wasm.canonicalize().unwrap_or(wasm);
         println!("cargo::rustc-cfg=idplex_embedded");
-        println!(
-            "cargo::rustc-env=IDPLEX_EMBEDDED_COMPONENT={}",
-            wasm.display()
-        );
+        println!("cargo::rustc-env=IDPLEX_EMBEDDED_COMPONENT={}", wasm.display());
     }
 }

@@ -32,7 +32,7 @@ impl Cluster {
 
     /// Process A for even `i`, B for odd, with the connection's credentials on it.
     fn pick(&self, i: usize, c: &Credentials) -> (Client, Credentials) {
-        let process = if i % 2 == 0 { &self.a } else { &self.b };
+        let process = if i.is_multiple_of(2) { &self.a } else { &self.b };
         (process.client(), c.on_url(&process.url))
     }
 

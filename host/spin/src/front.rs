@@ -12,11 +12,7 @@ use crate::plumbing::{self, BodyBuffer, Failure};
 async fn handle(request: IncomingRequest, response_out: ResponseOutparam) {
     let response = match read_request(request).await {
         Ok(request) => handler::handle(&request),
-        Err(failure) => Response {
-            status: failure.status(),
-            headers: failure.headers(),
-            body: failure.body(),
-        },
+        Err(failure) => Response { status: failure.status(), headers: failure.headers(), body: failure.body() },
     };
     send(response_out, response).await;
 }
@@ -24,11 +20,7 @@ async fn handle(request: IncomingRequest, response_out: ResponseOutparam) {
 /// Converts Spin's request into the handler's record, reading the whole body.
 async fn read_request(request: IncomingRequest) -> Result<Request, Failure> {
     let https = matches!(request.scheme(), Some(Scheme::Https));
-    let headers = plumbing::forwarded_headers(
-        request.headers().entries(),
-        request.authority().as_deref(),
-        https,
-    );
+    let headers = plumbing::forwarded_headers(request.headers().entries(), request.authority().as_deref(), https);
     if plumbing::declares_oversized_body(&headers) {
         return Err(Failure::BodyTooLarge);
     }
@@ -39,12 +31,7 @@ async fn read_request(request: IncomingRequest) -> Result<Request, Failure> {
     while let Some(chunk) = chunks.next().await {
         body.push(&chunk.map_err(|_| Failure::UnreadableBody)?)?;
     }
-    Ok(Request {
-        method,
-        path_with_query,
-        headers,
-        body: body.into_bytes(),
-    })
+    Ok(Request { method, path_with_query, headers, body: body.into_bytes() })
 }
 
 /// Writes the handler's response. A header Spin refuses to forward (e.g. hop-by-hop headers)
@@ -58,10 +45,7 @@ async fn send(response_out: ResponseOutparam, response: Response) {
     }
     let outgoing = OutgoingResponse::new(headers);
     if outgoing.set_status_code(response.status).is_err() {
-        eprintln!(
-            "idplex-spin: invalid status code {}; sending 500",
-            response.status
-        );
+        eprintln!("idplex-spin: invalid status code {}; sending 500", response.status);
         let _ = outgoing.set_status_code(500);
     }
     if let Err(e) = response_out.set_with_body(outgoing, response.body).await {

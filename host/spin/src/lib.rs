@@ -19,8 +19,5 @@ pub mod plumbing;
 mod bindings;
 
 #[cfg(target_arch = "wasm32")]
-#[expect(
-    unsafe_code,
-    reason = "the code `#[http_component]` generates for the export is unsafe"
-)]
+#[expect(unsafe_code, reason = "the code `#[http_component]` generates for the export is unsafe")]
 mod front;

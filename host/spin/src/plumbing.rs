@@ -16,20 +16,10 @@ pub type Header = (String, String);
 /// - `host`, from the request authority (HTTP/2 clients send `:authority` instead of `host`);
 /// - `x-forwarded-proto: https`, when the request reached Spin over HTTPS. A TLS-terminating
 ///   proxy in front of Spin sets this header itself, and it is then kept as sent.
-pub fn forwarded_headers(
-    received: Vec<(String, Vec<u8>)>,
-    authority: Option<&str>,
-    https: bool,
-) -> Vec<Header> {
-    let mut headers: Vec<Header> = received
-        .into_iter()
-        .map(|(name, value)| (name, String::from_utf8_lossy(&value).into_owned()))
-        .collect();
-    let has = |headers: &[Header], wanted: &str| {
-        headers
-            .iter()
-            .any(|(name, _)| name.eq_ignore_ascii_case(wanted))
-    };
+pub fn forwarded_headers(received: Vec<(String, Vec<u8>)>, authority: Option<&str>, https: bool) -> Vec<Header> {
+    let mut headers: Vec<Header> =
+        received.into_iter().map(|(name, value)| (name, String::from_utf8_lossy(&value).into_owned())).collect();
+    let has = |headers: &[Header], wanted: &str| headers.iter().any(|(name, _)| name.eq_ignore_ascii_case(wanted));
     if let Some(authority) = authority.filter(|a| !a.is_empty())
         && !has(&headers, "host")
     {
@@ -93,10 +83,7 @@ impl Failure {
 
     /// The response headers.
     pub fn headers(self) -> Vec<Header> {
-        vec![(
-            "content-type".to_owned(),
-            "application/scim+json".to_owned(),
-        )]
+        vec![("content-type".to_owned(), "application/scim+json".to_owned())]
     }
 
     /// The body: a SCIM error message (RFC 7644 §3.12) with a fixed detail, the same bodies
@@ -119,45 +106,29 @@ mod tests {
     use super::*;
 
     fn received(pairs: &[(&str, &str)]) -> Vec<(String, Vec<u8>)> {
-        pairs
-            .iter()
-            .map(|(n, v)| ((*n).to_owned(), v.as_bytes().to_vec()))
-            .collect()
+        pairs.iter().map(|(n, v)| ((*n).to_owned(), v.as_bytes().to_vec())).collect()
     }
 
     fn value<'a>(headers: &'a [Header], name: &str) -> Vec<&'a str> {
-        headers
-            .iter()
-            .filter(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-            .collect()
+        headers.iter().filter(|(n, _)| n == name).map(|(_, v)| v.as_str()).collect()
     }
 
     #[test]
     fn headers_pass_through_in_order_with_repeats() {
-        let headers = forwarded_headers(
-            received(&[("host", "a"), ("accept", "x"), ("accept", "y")]),
-            None,
-            false,
-        );
+        let headers = forwarded_headers(received(&[("host", "a"), ("accept", "x"), ("accept", "y")]), None, false);
         assert_eq!(headers.len(), 3);
         assert_eq!(value(&headers, "accept"), ["x", "y"]);
     }
 
     #[test]
     fn missing_host_is_taken_from_the_authority() {
-        let headers = forwarded_headers(
-            received(&[("accept", "x")]),
-            Some("idp.example.com:3000"),
-            false,
-        );
+        let headers = forwarded_headers(received(&[("accept", "x")]), Some("idp.example.com:3000"), false);
         assert_eq!(value(&headers, "host"), ["idp.example.com:3000"]);
     }
 
     #[test]
     fn host_sent_by_the_client_is_kept() {
-        let headers =
-            forwarded_headers(received(&[("Host", "a.example")]), Some("b.example"), false);
+        let headers = forwarded_headers(received(&[("Host", "a.example")]), Some("b.example"), false);
         assert_eq!(value(&headers, "Host"), ["a.example"]);
         assert!(value(&headers, "host").is_empty());
     }
@@ -180,17 +151,11 @@ mod tests {
 
     #[test]
     fn oversized_content_length_is_detected_before_reading() {
-        let over = vec![(
-            "Content-Length".to_owned(),
-            (MAX_BODY_BYTES + 1).to_string(),
-        )];
+        let over = vec![("Content-Length".to_owned(), (MAX_BODY_BYTES + 1).to_string())];
         assert!(declares_oversized_body(&over));
         let at_limit = vec![("content-length".to_owned(), MAX_BODY_BYTES.to_string())];
         assert!(!declares_oversized_body(&at_limit));
-        assert!(!declares_oversized_body(&[(
-            "content-length".to_owned(),
-            "junk".to_owned()
-        )]));
+        assert!(!declares_oversized_body(&[("content-length".to_owned(), "junk".to_owned())]));
     }
 
     #[test]

@@ -65,9 +65,7 @@ impl std::fmt::Debug for AdminToken {
             AdminToken::Stored { .. } => "Stored",
             AdminToken::Generated { .. } => "Generated",
         };
-        f.debug_struct(kind)
-            .field("sha256", &self.sha256())
-            .finish_non_exhaustive()
+        f.debug_struct(kind).field("sha256", &self.sha256()).finish_non_exhaustive()
     }
 }
 
@@ -76,9 +74,7 @@ pub fn bootstrap(data_dir: &Path, configured: Option<&str>) -> anyhow::Result<Ad
     if let Some(token) = configured {
         let token = token.trim();
         anyhow::ensure!(!token.is_empty(), "the configured admin token is empty");
-        return Ok(AdminToken::Configured {
-            sha256: sha256_hex(token),
-        });
+        return Ok(AdminToken::Configured { sha256: sha256_hex(token) });
     }
     if let Some(sha256) = read_hash(&hash_file(data_dir))? {
         return Ok(AdminToken::Stored { sha256 });
@@ -99,12 +95,8 @@ pub fn reset(data_dir: &Path) -> anyhow::Result<AdminToken> {
 /// A new token: the prefix and 32 bytes from the OS RNG in unpadded base64url.
 fn generate() -> anyhow::Result<String> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes)
-        .map_err(|e| anyhow::anyhow!("the OS random generator failed: {e}"))?;
-    Ok(format!(
-        "{ADMIN_TOKEN_PREFIX}{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-    ))
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("the OS random generator failed: {e}"))?;
+    Ok(format!("{ADMIN_TOKEN_PREFIX}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)))
 }
 
 fn hash_file(data_dir: &Path) -> PathBuf {
@@ -149,22 +141,14 @@ mod tests {
 
     #[test]
     fn sha256_hex_matches_known_vector() {
-        assert_eq!(
-            sha256_hex("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        assert_eq!(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 
     #[test]
     fn configured_token_wins_and_writes_nothing() {
         let dir = tempfile::tempdir().expect("temp dir");
         let token = bootstrap(dir.path(), Some("secret")).expect("bootstrap");
-        assert_eq!(
-            token,
-            AdminToken::Configured {
-                sha256: sha256_hex("secret")
-            }
-        );
+        assert_eq!(token, AdminToken::Configured { sha256: sha256_hex("secret") });
         assert!(!dir.path().join(ADMIN_TOKEN_HASH_FILE).exists());
     }
 
@@ -186,10 +170,7 @@ mod tests {
         assert_eq!(sha256, sha256_hex(&token));
         let stored = std::fs::read_to_string(data.join(ADMIN_TOKEN_HASH_FILE)).expect("hash file");
         assert!(!stored.contains(&token));
-        assert_eq!(
-            bootstrap(&data, None).expect("second"),
-            AdminToken::Stored { sha256 }
-        );
+        assert_eq!(bootstrap(&data, None).expect("second"), AdminToken::Stored { sha256 });
     }
 
     #[cfg(unix)]
@@ -198,10 +179,7 @@ mod tests {
         use std::os::unix::fs::PermissionsExt as _;
         let dir = tempfile::tempdir().expect("temp dir");
         reset(dir.path()).expect("reset");
-        let mode = std::fs::metadata(dir.path().join(ADMIN_TOKEN_HASH_FILE))
-            .expect("metadata")
-            .permissions()
-            .mode();
+        let mode = std::fs::metadata(dir.path().join(ADMIN_TOKEN_HASH_FILE)).expect("metadata").permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
     }
 
@@ -213,9 +191,7 @@ mod tests {
         assert_ne!(first.sha256(), second.sha256());
         assert_eq!(
             bootstrap(dir.path(), None).expect("bootstrap"),
-            AdminToken::Stored {
-                sha256: second.sha256().to_owned()
-            }
+            AdminToken::Stored { sha256: second.sha256().to_owned() }
         );
     }
 
@@ -230,9 +206,7 @@ mod tests {
     fn debug_never_shows_the_token() {
         let dir = tempfile::tempdir().expect("temp dir");
         let generated = reset(dir.path()).expect("reset");
-        let AdminToken::Generated { token, .. } = &generated else {
-            panic!("generated")
-        };
+        let AdminToken::Generated { token, .. } = &generated else { panic!("generated") };
         assert!(!format!("{generated:?}").contains(token.as_str()));
     }
 }

@@ -7,12 +7,7 @@ use std::path::Path;
 use crate::admin_token::AdminToken;
 
 /// The start-up message for a server bound to `addr` with data in `data_dir`.
-pub fn startup_message(
-    addr: SocketAddr,
-    data_dir: &Path,
-    public_url: Option<&str>,
-    token: &AdminToken,
-) -> String {
+pub fn startup_message(addr: SocketAddr, data_dir: &Path, public_url: Option<&str>, token: &AdminToken) -> String {
     let mut out = String::new();
     // Writing to a String cannot fail.
     let _ = writeln!(out, "idplex is listening on {addr}");
@@ -24,10 +19,7 @@ pub fn startup_message(
     let _ = writeln!(out, "  Data:          {}", data_dir.display());
     match token {
         AdminToken::Generated { token, .. } => {
-            let _ = writeln!(
-                out,
-                "  Admin token (shown only this once; only its hash is stored):"
-            );
+            let _ = writeln!(out, "  Admin token (shown only this once; only its hash is stored):");
             let _ = writeln!(out, "    {token}");
         }
         AdminToken::Configured { .. } => {
@@ -55,10 +47,7 @@ mod tests {
 
     #[test]
     fn generated_token_is_shown_with_urls() {
-        let token = AdminToken::Generated {
-            token: "idplex_admin_xyz".into(),
-            sha256: "00".into(),
-        };
+        let token = AdminToken::Generated { token: "idplex_admin_xyz".into(), sha256: "00".into() };
         let text = startup_message(addr(), Path::new("/d"), None, &token);
         assert!(text.contains("http://127.0.0.1:43210/\n"));
         assert!(text.contains("http://127.0.0.1:43210/admin/api/v1"));
@@ -67,18 +56,14 @@ mod tests {
 
     #[test]
     fn stored_token_points_to_reset() {
-        let token = AdminToken::Stored {
-            sha256: "00".into(),
-        };
+        let token = AdminToken::Stored { sha256: "00".into() };
         let text = startup_message(addr(), Path::new("/d"), None, &token);
         assert!(text.contains("idplex admin-token reset --data /d"));
     }
 
     #[test]
     fn configured_token_is_not_echoed() {
-        let token = AdminToken::Configured {
-            sha256: "secret-hash".into(),
-        };
+        let token = AdminToken::Configured { sha256: "secret-hash".into() };
         let text = startup_message(addr(), Path::new("/d"), Some("https://x.example"), &token);
         assert!(text.contains("you configured"));
         assert!(!text.contains("secret-hash"));

@@ -9,11 +9,7 @@ use crate::kv::StoreSpec;
 
 /// `idplex`: multi-IdP SCIM 2.0 provisioning.
 #[derive(Debug, Parser)]
-#[command(
-    name = "idplex",
-    version,
-    about = "Multi-IdP SCIM 2.0 provisioning server"
-)]
+#[command(name = "idplex", version, about = "Multi-IdP SCIM 2.0 provisioning server")]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -44,8 +40,9 @@ pub struct CheckArgs {
     /// Component file to run instead of the embedded one.
     #[arg(long, env = "IDPLEX_COMPONENT")]
     pub component: Option<PathBuf>,
-    /// Key-value store: `sqlite` (file idplex.sqlite3 in the data directory).
-    #[arg(long, default_value = "sqlite")]
+    /// Key-value store: `sqlite` (file idplex.sqlite3 in the data directory), or
+    /// `redis://[user:password@]host[:port][/db]`, one Redis database shared by many hosts.
+    #[arg(long, env = "IDPLEX_STORE", hide_env_values = true, default_value = "sqlite")]
     pub store: StoreSpec,
 }
 
@@ -68,8 +65,9 @@ pub struct ServeArgs {
     /// Component file to run instead of the embedded one.
     #[arg(long, env = "IDPLEX_COMPONENT")]
     pub component: Option<PathBuf>,
-    /// Key-value store: `sqlite` (file idplex.sqlite3 in the data directory).
-    #[arg(long, default_value = "sqlite")]
+    /// Key-value store: `sqlite` (file idplex.sqlite3 in the data directory), or
+    /// `redis://[user:password@]host[:port][/db]`, one Redis database shared by many hosts.
+    #[arg(long, env = "IDPLEX_STORE", hide_env_values = true, default_value = "sqlite")]
     pub store: StoreSpec,
     /// Most requests handled at once.
     #[arg(long, default_value_t = DEFAULT_MAX_CONCURRENCY)]
@@ -104,28 +102,38 @@ mod tests {
     #[test]
     fn serve_defaults() {
         let cli = Cli::try_parse_from(["idplex", "serve"]).expect("parse");
-        let Command::Serve(args) = cli.command else {
-            panic!("serve")
-        };
+        let Command::Serve(args) = cli.command else { panic!("serve") };
         assert_eq!(args.store, StoreSpec::Sqlite);
         assert_eq!(args.max_body_bytes, 10 << 20);
         assert!(args.component.is_none());
     }
 
     #[test]
+    fn redis_store_is_accepted() {
+        let cli = Cli::try_parse_from(["idplex", "serve", "--store", "redis://localhost:6379/0"]).expect("parse");
+        let Command::Serve(args) = cli.command else { panic!("serve") };
+        assert!(matches!(args.store, StoreSpec::Redis(_)));
+    }
+
+    #[test]
     fn unsupported_store_is_a_usage_error() {
-        let err = Cli::try_parse_from(["idplex", "serve", "--store", "redis://localhost:6379/0"])
-            .expect_err("redis is not supported yet");
+        let err = Cli::try_parse_from(["idplex", "serve", "--store", "rediss://localhost:6380/0"])
+            .expect_err("TLS is not supported yet");
         assert!(err.to_string().contains("not supported yet"));
     }
 
     #[test]
+    fn bad_redis_url_error_does_not_show_the_password() {
+        let err = Cli::try_parse_from(["idplex", "check", "--store", "redis://:hunter2@localhost/x"])
+            .expect_err("bad database number");
+        assert!(err.to_string().contains("invalid Redis URL"), "{err}");
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[test]
     fn admin_token_reset_takes_data_dir() {
-        let cli = Cli::try_parse_from(["idplex", "admin-token", "reset", "--data", "/tmp/x"])
-            .expect("parse");
-        let Command::AdminToken(AdminTokenCommand::Reset { data }) = cli.command else {
-            panic!("admin-token reset")
-        };
+        let cli = Cli::try_parse_from(["idplex", "admin-token", "reset", "--data", "/tmp/x"]).expect("parse");
+        let Command::AdminToken(AdminTokenCommand::Reset { data }) = cli.command else { panic!("admin-token reset") };
         assert_eq!(data, PathBuf::from("/tmp/x"));
     }
 }

@@ -38,10 +38,7 @@ impl ComponentSource {
     pub(crate) fn load(self) -> anyhow::Result<LoadedComponent> {
         match self {
             ComponentSource::Path(path) => read(path),
-            ComponentSource::Bytes(bytes) => Ok(LoadedComponent {
-                bytes: bytes.into(),
-                origin: "bytes".to_owned(),
-            }),
+            ComponentSource::Bytes(bytes) => Ok(LoadedComponent { bytes: bytes.into(), origin: "bytes".to_owned() }),
             ComponentSource::Default => {
                 if let Some(bytes) = EMBEDDED {
                     return Ok(LoadedComponent {
@@ -49,9 +46,8 @@ impl ComponentSource {
                         origin: "embedded in the executable".to_owned(),
                     });
                 }
-                let beside_exe = std::env::current_exe()
-                    .ok()
-                    .and_then(|exe| exe.parent().map(|dir| dir.join(COMPONENT_FILE_NAME)));
+                let beside_exe =
+                    std::env::current_exe().ok().and_then(|exe| exe.parent().map(|dir| dir.join(COMPONENT_FILE_NAME)));
                 match beside_exe {
                     Some(path) if path.is_file() => read(path),
                     _ => anyhow::bail!(
@@ -66,10 +62,6 @@ impl ComponentSource {
 }
 
 fn read(path: PathBuf) -> anyhow::Result<LoadedComponent> {
-    let bytes = std::fs::read(&path)
-        .with_context(|| format!("cannot read the component {}", path.display()))?;
-    Ok(LoadedComponent {
-        bytes: bytes.into(),
-        origin: path.display().to_string(),
-    })
+    let bytes = std::fs::read(&path).with_context(|| format!("cannot read the component {}", path.display()))?;
+    Ok(LoadedComponent { bytes: bytes.into(), origin: path.display().to_string() })
 }

@@ -22,9 +22,7 @@ pub struct ConfigCtx {
 impl ConfigCtx {
     /// A configuration holding exactly `values`.
     pub fn new(values: BTreeMap<String, String>) -> ConfigCtx {
-        ConfigCtx {
-            values: Arc::new(values),
-        }
+        ConfigCtx { values: Arc::new(values) }
     }
 
     /// The value of `key`, if set.
@@ -59,12 +57,7 @@ impl store::Host for ConfigView<'_> {
     }
 
     fn get_all(&mut self) -> wasmtime::Result<Result<Vec<(String, String)>, store::Error>> {
-        let all = self
-            .ctx
-            .values
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        let all = self.ctx.values.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
         Ok(Ok(all))
     }
 }
@@ -77,10 +70,7 @@ mod tests {
     fn ctx() -> ConfigCtx {
         ConfigCtx::new(BTreeMap::from([
             (ADMIN_TOKEN_SHA256.to_owned(), "ab".repeat(32)),
-            (
-                PUBLIC_BASE_URL.to_owned(),
-                "https://idp.example.com".to_owned(),
-            ),
+            (PUBLIC_BASE_URL.to_owned(), "https://idp.example.com".to_owned()),
         ]))
     }
 
@@ -88,15 +78,9 @@ mod tests {
     fn get_returns_set_values_and_none_for_unknown_keys() {
         let ctx = ctx();
         let mut view = ConfigView { ctx: &ctx };
-        let url = view
-            .get(PUBLIC_BASE_URL.to_owned())
-            .expect("no trap")
-            .expect("no error");
+        let url = view.get(PUBLIC_BASE_URL.to_owned()).expect("no trap").expect("no error");
         assert_eq!(url.as_deref(), Some("https://idp.example.com"));
-        let missing = view
-            .get("admin_token".to_owned())
-            .expect("no trap")
-            .expect("no error");
+        let missing = view.get("admin_token".to_owned()).expect("no trap").expect("no error");
         assert_eq!(missing, None);
     }
 

@@ -11,7 +11,5 @@ pub fn ensure(dir: &Path) -> anyhow::Result<()> {
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder
-        .create(dir)
-        .with_context(|| format!("cannot create the data directory {}", dir.display()))
+    builder.create(dir).with_context(|| format!("cannot create the data directory {}", dir.display()))
 }

@@ -42,10 +42,7 @@ impl HostFailure {
         );
         Response {
             status: self.status(),
-            headers: vec![(
-                "content-type".to_owned(),
-                "application/scim+json".to_owned(),
-            )],
+            headers: vec![("content-type".to_owned(), "application/scim+json".to_owned())],
             body: body.into_bytes(),
         }
     }
@@ -69,10 +66,6 @@ mod tests {
     fn body_too_large_is_413_with_matching_status_string() {
         let response = HostFailure::BodyTooLarge.response();
         assert_eq!(response.status, 413);
-        assert!(
-            String::from_utf8(response.body)
-                .expect("utf8")
-                .contains(r#""status":"413""#)
-        );
+        assert!(String::from_utf8(response.body).expect("utf8").contains(r#""status":"413""#));
     }
 }

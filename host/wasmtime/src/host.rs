@@ -151,20 +151,12 @@ fn component_config(config: &HostConfig) -> Result<BTreeMap<String, String>, Hos
         return Err(HostConfigError::BadAdminTokenHash);
     }
     let mut values = BTreeMap::from([(config::ADMIN_TOKEN_SHA256.to_owned(), hash)]);
-    if let Some(url) = config
-        .public_base_url
-        .as_deref()
-        .map(str::trim)
-        .filter(|u| !u.is_empty())
-    {
+    if let Some(url) = config.public_base_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
         let lower = url.to_ascii_lowercase();
         if !(lower.starts_with("http://") || lower.starts_with("https://")) {
             return Err(HostConfigError::BadPublicUrl(url.to_owned()));
         }
-        values.insert(
-            config::PUBLIC_BASE_URL.to_owned(),
-            url.trim_end_matches('/').to_owned(),
-        );
+        values.insert(config::PUBLIC_BASE_URL.to_owned(), url.trim_end_matches('/').to_owned());
     }
     Ok(values)
 }
@@ -188,10 +180,7 @@ mod tests {
     fn malformed_admin_hash_is_rejected() {
         let mut c = config();
         c.admin_token_sha256 = "not-a-hash".into();
-        assert_eq!(
-            component_config(&c),
-            Err(HostConfigError::BadAdminTokenHash)
-        );
+        assert_eq!(component_config(&c), Err(HostConfigError::BadAdminTokenHash));
     }
 
     #[test]
@@ -206,20 +195,13 @@ mod tests {
     fn public_url_without_scheme_is_rejected() {
         let mut c = config();
         c.public_base_url = Some("idp.example.com".into());
-        assert!(matches!(
-            component_config(&c),
-            Err(HostConfigError::BadPublicUrl(_))
-        ));
+        assert!(matches!(component_config(&c), Err(HostConfigError::BadPublicUrl(_))));
     }
 
     #[test]
     fn empty_public_url_counts_as_absent() {
         let mut c = config();
         c.public_base_url = Some("  ".into());
-        assert!(
-            !component_config(&c)
-                .expect("valid")
-                .contains_key(config::PUBLIC_BASE_URL)
-        );
+        assert!(!component_config(&c).expect("valid").contains_key(config::PUBLIC_BASE_URL));
     }
 }

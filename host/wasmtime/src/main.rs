@@ -31,19 +31,12 @@ fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(ansi)
-        .with_writer(std::io::stderr)
-        .init();
+    tracing_subscriber::fmt().with_env_filter(filter).with_ansi(ansi).with_writer(std::io::stderr).init();
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let token = admin_token::bootstrap(&args.data, args.admin_token.as_deref())?;
-    let source = args
-        .component
-        .clone()
-        .map_or(ComponentSource::Default, ComponentSource::Path);
+    let source = args.component.clone().map_or(ComponentSource::Default, ComponentSource::Path);
     let runtime = Runtime::load(source)?;
     let host = Host::open(
         runtime,
@@ -57,20 +50,13 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         },
     )?;
 
-    let tokio = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     tokio.block_on(async {
         let listener = tokio::net::TcpListener::bind(&args.listen)
             .await
             .with_context(|| format!("cannot listen on {}", args.listen))?;
         let addr = listener.local_addr()?;
-        print_stdout(&banner::startup_message(
-            addr,
-            &args.data,
-            args.public_url.as_deref(),
-            &token,
-        ));
+        print_stdout(&banner::startup_message(addr, &args.data, args.public_url.as_deref(), &token));
         idplex_host::serve(Arc::new(host), listener, shutdown_signal()).await
     })?;
     tracing::info!("stopped");
@@ -94,14 +80,8 @@ fn reset_admin_token(data: &std::path::Path) -> anyhow::Result<()> {
 const CHECK_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(3600);
 
 fn check(args: CheckArgs) -> anyhow::Result<()> {
-    anyhow::ensure!(
-        args.data.is_dir(),
-        "no data directory at {}; pass --data (or IDPLEX_DATA)",
-        args.data.display()
-    );
-    let source = args
-        .component
-        .map_or(ComponentSource::Default, ComponentSource::Path);
+    anyhow::ensure!(args.data.is_dir(), "no data directory at {}; pass --data (or IDPLEX_DATA)", args.data.display());
+    let source = args.component.map_or(ComponentSource::Default, ComponentSource::Path);
     let runtime = Runtime::load(source)?.with_guest_time_limit(CHECK_TIME_LIMIT);
     // The check serves no requests; the admin token hash is that of a random, discarded token.
     let mut unused_token = [0u8; 32];
@@ -121,9 +101,7 @@ fn check(args: CheckArgs) -> anyhow::Result<()> {
 fn print_stdout(text: &str) {
     let mut stdout = std::io::stdout().lock();
     // A closed stdout must not stop the server.
-    let _ = stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush());
+    let _ = stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush());
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.

@@ -2,9 +2,7 @@
 
 use std::fmt::Write as _;
 
-pub use crate::bindings::exports::idplex::scim::maintenance::{
-    Report as MaintenanceReport, Violation,
-};
+pub use crate::bindings::exports::idplex::scim::maintenance::{Report as MaintenanceReport, Violation};
 
 /// Whether every violation in `report` has been repaired (true for a consistent store).
 pub fn is_clean(report: &MaintenanceReport) -> bool {
@@ -24,11 +22,7 @@ pub fn render(report: &MaintenanceReport) -> String {
         let _ = writeln!(out, "no violations found");
     }
     for v in &report.violations {
-        let state = if v.repaired {
-            "repaired"
-        } else {
-            "NOT repaired"
-        };
+        let state = if v.repaired { "repaired" } else { "NOT repaired" };
         let _ = writeln!(out, "{state}: {} at {}: {}", v.kind, v.key, v.detail);
     }
     out
@@ -39,14 +33,7 @@ mod tests {
     use super::*;
 
     fn report(violations: Vec<Violation>) -> MaintenanceReport {
-        MaintenanceReport {
-            keys: 10,
-            connections: 1,
-            users: 2,
-            groups: 3,
-            memberships: 4,
-            violations,
-        }
+        MaintenanceReport { keys: 10, connections: 1, users: 2, groups: 3, memberships: 4, violations }
     }
 
     fn violation(repaired: bool) -> Violation {

@@ -20,20 +20,12 @@ impl RequestState {
     /// panics reach the host's log.
     pub(crate) fn new(kv: KeyValueCtx, config: ConfigCtx) -> RequestState {
         let wasi = WasiCtxBuilder::new().inherit_stderr().build();
-        RequestState {
-            wasi,
-            table: ResourceTable::new(),
-            kv,
-            config,
-        }
+        RequestState { wasi, table: ResourceTable::new(), kv, config }
     }
 
     /// The view the `wasi:keyvalue` host traits are implemented on.
     pub(crate) fn keyvalue(&mut self) -> KeyValueView<'_> {
-        KeyValueView {
-            ctx: &self.kv,
-            table: &mut self.table,
-        }
+        KeyValueView { ctx: &self.kv, table: &mut self.table }
     }
 
     /// The view `wasi:config/store` is implemented on.
@@ -44,9 +36,6 @@ impl RequestState {
 
 impl WasiView for RequestState {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
-        }
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
     }
 }

@@ -50,19 +50,12 @@ impl Runtime {
         let component = Component::new(&engine, &loaded.bytes)
             .map_err(anyhow::Error::from)
             .with_context(|| format!("cannot compile the component ({})", loaded.origin))?;
-        let pre = link(&engine, &component)
-            .with_context(|| format!("cannot link the component ({})", loaded.origin))?;
+        let pre =
+            link(&engine, &component).with_context(|| format!("cannot link the component ({})", loaded.origin))?;
         tracing::debug!(origin = %loaded.origin, "component loaded");
         start_epoch_ticker(&engine)?;
-        let inner = Inner {
-            engine,
-            pre,
-            slots: Slots::new(MAX_INSTANCES),
-        };
-        Ok(Runtime {
-            inner: Arc::new(inner),
-            deadline_ticks: deadline_ticks(GUEST_TIME_LIMIT),
-        })
+        let inner = Inner { engine, pre, slots: Slots::new(MAX_INSTANCES) };
+        Ok(Runtime { inner: Arc::new(inner), deadline_ticks: deadline_ticks(GUEST_TIME_LIMIT) })
     }
 
     /// This runtime with a different limit on guest time per call (default
@@ -75,26 +68,14 @@ impl Runtime {
 
     /// Instantiates the component in a fresh store over `state` and calls
     /// `idplex:scim/handler.handle`. Blocks while all instance slots are in use.
-    pub(crate) fn call_handler(
-        &self,
-        state: RequestState,
-        request: &Request,
-    ) -> wasmtime::Result<Response> {
-        self.call(state, |provider, store| {
-            provider.idplex_scim_handler().call_handle(store, request)
-        })
+    pub(crate) fn call_handler(&self, state: RequestState, request: &Request) -> wasmtime::Result<Response> {
+        self.call(state, |provider, store| provider.idplex_scim_handler().call_handle(store, request))
     }
 
     /// Instantiates the component in a fresh store over `state` and calls
     /// `idplex:scim/maintenance.check`.
-    pub(crate) fn call_check(
-        &self,
-        state: RequestState,
-        repair: bool,
-    ) -> wasmtime::Result<Result<Report, String>> {
-        self.call(state, |provider, store| {
-            provider.idplex_scim_maintenance().call_check(store, repair)
-        })
+    pub(crate) fn call_check(&self, state: RequestState, repair: bool) -> wasmtime::Result<Result<Report, String>> {
+        self.call(state, |provider, store| provider.idplex_scim_maintenance().call_check(store, repair))
     }
 
     /// Runs `f` on a fresh instance within the time limit, holding an instance slot.

@@ -65,14 +65,8 @@ pub async fn serve(
         }
     }
     drop(listener);
-    tracing::info!(
-        connections = graceful.count(),
-        "shutting down; draining in-flight requests"
-    );
-    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
-        .await
-        .is_err()
-    {
+    tracing::info!(connections = graceful.count(), "shutting down; draining in-flight requests");
+    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await.is_err() {
         tracing::warn!("in-flight requests did not finish in time; stopping anyway");
     }
     Ok(())
@@ -96,10 +90,7 @@ async fn handle_http(
     Ok(response)
 }
 
-async fn respond(
-    host: Arc<Host>,
-    request: hyper::Request<Incoming>,
-) -> hyper::Response<Full<Bytes>> {
+async fn respond(host: Arc<Host>, request: hyper::Request<Incoming>) -> hyper::Response<Full<Bytes>> {
     let request = match read_request(request, host.max_body_bytes()).await {
         Ok(request) => request,
         Err(failure) => return into_hyper(failure.response()),
@@ -123,16 +114,10 @@ async fn respond(
 }
 
 /// Reads the whole request into the WIT record, enforcing the body limit.
-async fn read_request(
-    request: hyper::Request<Incoming>,
-    max_body_bytes: usize,
-) -> Result<Request, HostFailure> {
+async fn read_request(request: hyper::Request<Incoming>, max_body_bytes: usize) -> Result<Request, HostFailure> {
     let (parts, body) = request.into_parts();
-    let declared = parts
-        .headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
+    let declared =
+        parts.headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|len| len > max_body_bytes as u64) {
         return Err(HostFailure::BodyTooLarge);
     }
@@ -147,28 +132,15 @@ async fn read_request(
     let mut headers: Vec<(String, String)> = parts
         .headers
         .iter()
-        .map(|(name, value)| {
-            (
-                name.as_str().to_owned(),
-                String::from_utf8_lossy(value.as_bytes()).into_owned(),
-            )
-        })
+        .map(|(name, value)| (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned()))
         .collect();
     if let Some(authority) = parts.uri.authority()
         && !parts.headers.contains_key(HOST)
     {
         headers.push((HOST.as_str().to_owned(), authority.as_str().to_owned()));
     }
-    let path_with_query = parts
-        .uri
-        .path_and_query()
-        .map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned());
-    Ok(Request {
-        method: parts.method.as_str().to_ascii_uppercase(),
-        path_with_query,
-        headers,
-        body: body.to_vec(),
-    })
+    let path_with_query = parts.uri.path_and_query().map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned());
+    Ok(Request { method: parts.method.as_str().to_ascii_uppercase(), path_with_query, headers, body: body.to_vec() })
 }
 
 /// Converts the component's response, dropping headers HTTP cannot carry and the framing
@@ -178,18 +150,12 @@ fn into_hyper(response: Response) -> hyper::Response<Full<Bytes>> {
     *out.status_mut() = match hyper::StatusCode::from_u16(response.status) {
         Ok(status) => status,
         Err(_) => {
-            tracing::error!(
-                status = response.status,
-                "component returned an invalid status"
-            );
+            tracing::error!(status = response.status, "component returned an invalid status");
             return into_hyper(HostFailure::Internal.response());
         }
     };
     for (name, value) in response.headers {
-        let (Ok(name), Ok(value)) = (
-            HeaderName::from_bytes(name.as_bytes()),
-            HeaderValue::from_str(&value),
-        ) else {
+        let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(&value)) else {
             tracing::warn!("component returned an invalid header; dropped");
             continue;
         };
@@ -226,11 +192,7 @@ mod tests {
 
     #[test]
     fn invalid_status_becomes_internal_error() {
-        let response = into_hyper(Response {
-            status: 42,
-            headers: vec![],
-            body: vec![],
-        });
+        let response = into_hyper(Response { status: 42, headers: vec![], body: vec![] });
         assert_eq!(response.status(), 500);
     }
 }

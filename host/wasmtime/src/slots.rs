@@ -19,20 +19,14 @@ pub(crate) struct Slot<'a> {
 impl Slots {
     /// A limiter with `count` free slots.
     pub(crate) fn new(count: usize) -> Slots {
-        Slots {
-            free: Mutex::new(count),
-            freed: Condvar::new(),
-        }
+        Slots { free: Mutex::new(count), freed: Condvar::new() }
     }
 
     /// Takes a slot, blocking until one is free.
     pub(crate) fn acquire(&self) -> Slot<'_> {
         let mut free = self.free.lock().unwrap_or_else(PoisonError::into_inner);
         while *free == 0 {
-            free = self
-                .freed
-                .wait(free)
-                .unwrap_or_else(PoisonError::into_inner);
+            free = self.freed.wait(free).unwrap_or_else(PoisonError::into_inner);
         }
         *free -= 1;
         Slot { slots: self }
@@ -41,11 +35,7 @@ impl Slots {
 
 impl Drop for Slot<'_> {
     fn drop(&mut self) {
-        let mut free = self
-            .slots
-            .free
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut free = self.slots.free.lock().unwrap_or_else(PoisonError::into_inner);
         *free += 1;
         self.slots.freed.notify_one();
     }

@@ -12,27 +12,16 @@ use idplex_host::{ComponentSource, Host, HostConfig, Request, Runtime, sha256_he
 const ADMIN_TOKEN: &str = "idplex_admin_host-test";
 
 fn component_path() -> PathBuf {
-    let path = std::env::var_os("IDPLEX_COMPONENT_WASM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../../target/wasm32-wasip2/release/idplex_component.wasm")
-        });
-    assert!(
-        path.is_file(),
-        "{} is missing: run `make build` first",
-        path.display()
-    );
+    let path = std::env::var_os("IDPLEX_COMPONENT_WASM").map(PathBuf::from).unwrap_or_else(|| {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/wasm32-wasip2/release/idplex_component.wasm")
+    });
+    assert!(path.is_file(), "{} is missing: run `make build` first", path.display());
     path
 }
 
 fn runtime() -> Runtime {
     static RUNTIME: OnceLock<Runtime> = OnceLock::new();
-    RUNTIME
-        .get_or_init(|| {
-            Runtime::load(ComponentSource::Path(component_path())).expect("component loads")
-        })
-        .clone()
+    RUNTIME.get_or_init(|| Runtime::load(ComponentSource::Path(component_path())).expect("component loads")).clone()
 }
 
 fn open_host(runtime: Runtime, data: &Path) -> Host {
@@ -66,17 +55,8 @@ fn connections_persist_across_reopening_the_data_dir() {
     let dir = tempfile::tempdir().expect("temp dir");
     {
         let host = open_host(runtime(), dir.path());
-        let created = host.handle(request(
-            "POST",
-            "/admin/api/v1/connections",
-            r#"{"name":"Okta"}"#,
-        ));
-        assert_eq!(
-            created.status,
-            201,
-            "{}",
-            String::from_utf8_lossy(&created.body)
-        );
+        let created = host.handle(request("POST", "/admin/api/v1/connections", r#"{"name":"Okta"}"#));
+        assert_eq!(created.status, 201, "{}", String::from_utf8_lossy(&created.body));
     }
     let host = open_host(runtime(), dir.path());
     let listed = host.handle(request("GET", "/admin/api/v1/connections", ""));
@@ -99,9 +79,7 @@ fn guest_out_of_time_gets_internal_error() {
 /// Sends one raw HTTP/1.1 request and returns the whole response text.
 fn raw_http(addr: std::net::SocketAddr, head: &str, body: &[u8]) -> String {
     let mut stream = TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .expect("timeout");
+    stream.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
     stream.write_all(head.as_bytes()).expect("write head");
     // The server may answer (and close) before reading a body it rejects.
     let _ = stream.write_all(body);
@@ -117,25 +95,15 @@ fn serve_answers_limits_bodies_and_stops_on_shutdown() {
     config.max_body_bytes = 1024;
     let host = Arc::new(Host::open(runtime(), config).expect("host opens"));
 
-    let tokio = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("tokio");
-    let listener = tokio
-        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-        .expect("bind");
+    let tokio = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio");
+    let listener = tokio.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio.spawn(idplex_host::serve(host, listener, async move {
         let _ = stopped.await;
     }));
 
-    let ok = raw_http(
-        addr,
-        "GET / HTTP/1.1\r\nHost: idplex.test\r\nConnection: close\r\n\r\n",
-        b"",
-    );
+    let ok = raw_http(addr, "GET / HTTP/1.1\r\nHost: idplex.test\r\nConnection: close\r\n\r\n", b"");
     assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
 
     let big = vec![b'x'; 2048];
@@ -149,14 +117,8 @@ fn serve_answers_limits_bodies_and_stops_on_shutdown() {
     assert!(rejected.contains(r#""status":"413""#), "{rejected}");
 
     let _ = stop.send(());
-    tokio
-        .block_on(server)
-        .expect("server task")
-        .expect("serve returns Ok");
-    assert!(
-        TcpStream::connect(addr).is_err(),
-        "the listener is closed after shutdown"
-    );
+    tokio.block_on(server).expect("server task").expect("serve returns Ok");
+    assert!(TcpStream::connect(addr).is_err(), "the listener is closed after shutdown");
 }
 
 #[test]

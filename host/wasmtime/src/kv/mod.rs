@@ -5,6 +5,7 @@
 //! with versions that are never reused. Calls block, so the host makes them from blocking
 //! threads (`tokio::task::spawn_blocking`), never from the async executor.
 
+mod redis;
 mod spec;
 mod sqlite;
 pub mod wasi_impl;
@@ -12,6 +13,7 @@ pub mod wasi_impl;
 use std::path::Path;
 use std::sync::Arc;
 
+pub use redis::{RedisBackend, RedisUrl, RedisUrlError};
 pub use spec::{StoreSpec, StoreSpecError};
 pub use sqlite::SqliteBackend;
 
@@ -105,12 +107,7 @@ pub trait KvBackend: Send + Sync + 'static {
 
     /// Stores `value` under `key` if the key's version is still `expected`; atomic against all
     /// other writers.
-    fn cas_swap(
-        &self,
-        key: &str,
-        expected: CasVersion,
-        value: &[u8],
-    ) -> Result<SwapOutcome, KvError>;
+    fn cas_swap(&self, key: &str, expected: CasVersion, value: &[u8]) -> Result<SwapOutcome, KvError>;
 
     /// Adds `delta` to the integer stored under `key` as decimal ASCII (an absent key counts as
     /// 0) and returns the new value; atomic against all other writers.
@@ -121,9 +118,11 @@ pub trait KvBackend: Send + Sync + 'static {
     fn list_keys(&self, cursor: Option<&str>) -> Result<KeyPage, KvError>;
 }
 
-/// Opens the backend `spec` names, keeping its files under `data_dir` (created if missing).
+/// Opens the backend `spec` names, keeping its files (if it has any) under `data_dir`
+/// (created if missing). A Redis backend connects on first use.
 pub fn open_backend(spec: &StoreSpec, data_dir: &Path) -> anyhow::Result<Arc<dyn KvBackend>> {
     match spec {
         StoreSpec::Sqlite => Ok(Arc::new(SqliteBackend::open_in(data_dir)?)),
+        StoreSpec::Redis(url) => Ok(Arc::new(RedisBackend::open(url)?)),
     }
 }

@@ -116,21 +116,12 @@ impl store::Host for KeyValueView<'_> {
 }
 
 impl store::HostBucket for KeyValueView<'_> {
-    fn get(
-        &mut self,
-        bucket: Resource<Bucket>,
-        key: String,
-    ) -> Result<Option<Vec<u8>>, KeyValueError> {
+    fn get(&mut self, bucket: Resource<Bucket>, key: String) -> Result<Option<Vec<u8>>, KeyValueError> {
         self.bucket(&bucket)?;
         Ok(self.backend().get(&key)?)
     }
 
-    fn set(
-        &mut self,
-        bucket: Resource<Bucket>,
-        key: String,
-        value: Vec<u8>,
-    ) -> Result<(), KeyValueError> {
+    fn set(&mut self, bucket: Resource<Bucket>, key: String, value: Vec<u8>) -> Result<(), KeyValueError> {
         self.bucket(&bucket)?;
         Ok(self.backend().set(&key, &value)?)
     }
@@ -152,10 +143,7 @@ impl store::HostBucket for KeyValueView<'_> {
     ) -> Result<store::KeyResponse, KeyValueError> {
         self.bucket(&bucket)?;
         let page = self.backend().list_keys(cursor.as_deref())?;
-        Ok(store::KeyResponse {
-            keys: page.keys,
-            cursor: page.cursor,
-        })
+        Ok(store::KeyResponse { keys: page.keys, cursor: page.cursor })
     }
 
     fn drop(&mut self, bucket: Resource<Bucket>) -> wasmtime::Result<()> {
@@ -165,11 +153,7 @@ impl store::HostBucket for KeyValueView<'_> {
 }
 
 impl atomics::HostCas for KeyValueView<'_> {
-    fn new(
-        &mut self,
-        bucket: Resource<Bucket>,
-        key: String,
-    ) -> Result<Resource<Cas>, KeyValueError> {
+    fn new(&mut self, bucket: Resource<Bucket>, key: String) -> Result<Resource<Cas>, KeyValueError> {
         self.bucket(&bucket)?;
         let read = self.backend().cas_read(&key)?;
         Ok(self.table.push(Cas { key, read })?)
@@ -186,21 +170,12 @@ impl atomics::HostCas for KeyValueView<'_> {
 }
 
 impl atomics::Host for KeyValueView<'_> {
-    fn increment(
-        &mut self,
-        bucket: Resource<Bucket>,
-        key: String,
-        delta: i64,
-    ) -> Result<i64, KeyValueError> {
+    fn increment(&mut self, bucket: Resource<Bucket>, key: String, delta: i64) -> Result<i64, KeyValueError> {
         self.bucket(&bucket)?;
         Ok(self.backend().increment(&key, delta)?)
     }
 
-    fn swap(
-        &mut self,
-        cas: Resource<Cas>,
-        value: Vec<u8>,
-    ) -> wasmtime::Result<Result<(), atomics::CasError>> {
+    fn swap(&mut self, cas: Resource<Cas>, value: Vec<u8>) -> wasmtime::Result<Result<(), atomics::CasError>> {
         let Cas { key, read } = self.table.delete(cas)?;
         let expected: CasVersion = read.version;
         match self.backend().cas_swap(&key, expected, &value) {
@@ -209,9 +184,7 @@ impl atomics::Host for KeyValueView<'_> {
                 let fresh = self.table.push(Cas { key, read: latest })?;
                 Ok(Err(atomics::CasError::CasFailed(fresh)))
             }
-            Err(e) => Ok(Err(atomics::CasError::StoreError(store::Error::Other(
-                e.to_string(),
-            )))),
+            Err(e) => Ok(Err(atomics::CasError::StoreError(store::Error::Other(e.to_string())))),
         }
     }
 }
@@ -225,30 +198,18 @@ impl batch::Host for KeyValueView<'_> {
         self.bucket(&bucket)?;
         let values = self.backend().get_many(&keys)?;
         if values.len() != keys.len() {
-            let msg = format!(
-                "get-many returned {} values for {} keys",
-                values.len(),
-                keys.len()
-            );
+            let msg = format!("get-many returned {} values for {} keys", values.len(), keys.len());
             return Err(KvError::Storage(msg).into());
         }
         Ok(keys.into_iter().zip(values).collect())
     }
 
-    fn set_many(
-        &mut self,
-        bucket: Resource<Bucket>,
-        key_values: Vec<(String, Vec<u8>)>,
-    ) -> Result<(), KeyValueError> {
+    fn set_many(&mut self, bucket: Resource<Bucket>, key_values: Vec<(String, Vec<u8>)>) -> Result<(), KeyValueError> {
         self.bucket(&bucket)?;
         Ok(self.backend().set_many(&key_values)?)
     }
 
-    fn delete_many(
-        &mut self,
-        bucket: Resource<Bucket>,
-        keys: Vec<String>,
-    ) -> Result<(), KeyValueError> {
+    fn delete_many(&mut self, bucket: Resource<Bucket>, keys: Vec<String>) -> Result<(), KeyValueError> {
         self.bucket(&bucket)?;
         Ok(self.backend().delete_many(&keys)?)
     }

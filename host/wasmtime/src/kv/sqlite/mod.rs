@@ -50,13 +50,8 @@ impl SqliteBackend {
     /// Opens (creating if needed) the database file at `path`, switches it to WAL mode and
     /// creates the schema.
     pub fn open(path: &Path) -> anyhow::Result<SqliteBackend> {
-        let backend = SqliteBackend {
-            path: path.to_owned(),
-            pool: Pool::new(path),
-        };
-        backend.init().map_err(|e| {
-            anyhow::anyhow!("cannot open the SQLite store at {}: {e}", path.display())
-        })?;
+        let backend = SqliteBackend { path: path.to_owned(), pool: Pool::new(path) };
+        backend.init().map_err(|e| anyhow::anyhow!("cannot open the SQLite store at {}: {e}", path.display()))?;
         Ok(backend)
     }
 
@@ -68,10 +63,7 @@ impl SqliteBackend {
     fn init(&self) -> anyhow::Result<()> {
         let mut conn = self.pool.get()?;
         let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
-        anyhow::ensure!(
-            mode.eq_ignore_ascii_case("wal"),
-            "WAL mode refused (journal_mode is {mode})"
-        );
+        anyhow::ensure!(mode.eq_ignore_ascii_case("wal"), "WAL mode refused (journal_mode is {mode})");
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         tx.execute_batch(SCHEMA)?;
         tx.commit()?;
@@ -79,10 +71,7 @@ impl SqliteBackend {
     }
 
     /// Runs `f` in a write transaction (`BEGIN IMMEDIATE`), committing when it returns `Ok`.
-    fn write<R>(
-        &self,
-        f: impl FnOnce(&Transaction<'_>) -> Result<R, KvError>,
-    ) -> Result<R, KvError> {
+    fn write<R>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<R, KvError>) -> Result<R, KvError> {
         let mut conn = self.pool.get()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let result = f(&tx)?;
@@ -93,9 +82,7 @@ impl SqliteBackend {
 
 /// Takes the next version from the global sequence.
 fn next_version(tx: &Transaction<'_>) -> Result<i64, KvError> {
-    let mut stmt = tx.prepare_cached(
-        "UPDATE meta SET value = value + 1 WHERE name = 'version_seq' RETURNING value",
-    )?;
+    let mut stmt = tx.prepare_cached("UPDATE meta SET value = value + 1 WHERE name = 'version_seq' RETURNING value")?;
     Ok(stmt.query_row([], |row| row.get(0))?)
 }
 
@@ -113,18 +100,10 @@ fn put(tx: &Transaction<'_>, key: &str, value: &[u8]) -> Result<(), KvError> {
 /// The value and version of `key` as seen by `conn`.
 fn read_versioned(conn: &rusqlite::Connection, key: &str) -> Result<Versioned, KvError> {
     let mut stmt = conn.prepare_cached("SELECT value, version FROM kv WHERE key = ?1")?;
-    let row: Option<(Vec<u8>, i64)> = stmt
-        .query_row([key], |row| Ok((row.get(0)?, row.get(1)?)))
-        .optional()?;
+    let row: Option<(Vec<u8>, i64)> = stmt.query_row([key], |row| Ok((row.get(0)?, row.get(1)?))).optional()?;
     Ok(match row {
-        Some((value, version)) => Versioned {
-            value: Some(value),
-            version: to_version(version)?,
-        },
-        None => Versioned {
-            value: None,
-            version: CasVersion::ABSENT,
-        },
+        Some((value, version)) => Versioned { value: Some(value), version: to_version(version)? },
+        None => Versioned { value: None, version: CasVersion::ABSENT },
     })
 }
 
@@ -155,8 +134,7 @@ impl KvBackend for SqliteBackend {
 
     fn delete(&self, key: &str) -> Result<(), KvError> {
         self.write(|tx| {
-            tx.prepare_cached("DELETE FROM kv WHERE key = ?1")?
-                .execute([key])?;
+            tx.prepare_cached("DELETE FROM kv WHERE key = ?1")?.execute([key])?;
             Ok(())
         })
     }
@@ -182,11 +160,7 @@ impl KvBackend for SqliteBackend {
     }
 
     fn set_many(&self, entries: &[(String, Vec<u8>)]) -> Result<(), KvError> {
-        self.write(|tx| {
-            entries
-                .iter()
-                .try_for_each(|(key, value)| put(tx, key, value))
-        })
+        self.write(|tx| entries.iter().try_for_each(|(key, value)| put(tx, key, value)))
     }
 
     fn delete_many(&self, keys: &[String]) -> Result<(), KvError> {
@@ -204,12 +178,7 @@ impl KvBackend for SqliteBackend {
         read_versioned(&conn, key)
     }
 
-    fn cas_swap(
-        &self,
-        key: &str,
-        expected: CasVersion,
-        value: &[u8],
-    ) -> Result<SwapOutcome, KvError> {
+    fn cas_swap(&self, key: &str, expected: CasVersion, value: &[u8]) -> Result<SwapOutcome, KvError> {
         self.write(|tx| {
             let current = read_versioned(tx, key)?;
             if current.version != expected {
@@ -234,8 +203,7 @@ impl KvBackend for SqliteBackend {
 
     fn list_keys(&self, cursor: Option<&str>) -> Result<KeyPage, KvError> {
         let conn = self.pool.get()?;
-        let mut stmt =
-            conn.prepare_cached("SELECT key FROM kv WHERE key > ?1 ORDER BY key LIMIT ?2")?;
+        let mut stmt = conn.prepare_cached("SELECT key FROM kv WHERE key > ?1 ORDER BY key LIMIT ?2")?;
         let limit = i64::try_from(LIST_KEYS_PAGE_SIZE + 1).unwrap_or(i64::MAX);
         let mut keys = stmt
             .query_map(params![cursor.unwrap_or(""), limit], |row| row.get(0))?
@@ -252,8 +220,5 @@ impl KvBackend for SqliteBackend {
 
 /// Reads a counter stored as decimal ASCII, as Redis `INCRBY` does.
 fn parse_counter(bytes: &[u8]) -> Result<i64, KvError> {
-    std::str::from_utf8(bytes)
-        .ok()
-        .and_then(|text| text.parse().ok())
-        .ok_or(KvError::NotAnInteger)
+    std::str::from_utf8(bytes).ok().and_then(|text| text.parse().ok()).ok_or(KvError::NotAnInteger)
 }

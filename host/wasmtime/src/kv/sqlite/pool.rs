@@ -22,27 +22,17 @@ pub(super) struct Pool {
 impl Pool {
     /// A pool over the database at `path`; opens nothing yet.
     pub(super) fn new(path: &Path) -> Pool {
-        Pool {
-            path: path.to_owned(),
-            idle: Mutex::new(Vec::new()),
-        }
+        Pool { path: path.to_owned(), idle: Mutex::new(Vec::new()) }
     }
 
     /// An idle connection, or a newly opened one when none is idle.
     pub(super) fn get(&self) -> rusqlite::Result<PooledConnection<'_>> {
-        let reused = self
-            .idle
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pop();
+        let reused = self.idle.lock().unwrap_or_else(PoisonError::into_inner).pop();
         let conn = match reused {
             Some(conn) => conn,
             None => open_connection(&self.path)?,
         };
-        Ok(PooledConnection {
-            pool: self,
-            conn: Some(conn),
-        })
+        Ok(PooledConnection { pool: self, conn: Some(conn) })
     }
 
     fn put_back(&self, conn: Connection) {
@@ -57,9 +47,7 @@ impl Pool {
 /// (`synchronous=FULL`, so an acknowledged write survives power loss) and a busy timeout so
 /// writers queue instead of failing.
 fn open_connection(path: &Path) -> rusqlite::Result<Connection> {
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
-        | OpenFlags::SQLITE_OPEN_CREATE
-        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "synchronous", "FULL")?;

@@ -47,32 +47,17 @@ fn delete_removes_and_tolerates_missing() {
 #[test]
 fn get_many_preserves_order() {
     let (_dir, kv) = open();
-    kv.set_many(&[("b".into(), b"B".to_vec()), ("a".into(), b"A".to_vec())])
-        .expect("set_many");
-    let values = kv
-        .get_many(&keys(&["b", "missing", "a", "b"]))
-        .expect("get_many");
-    assert_eq!(
-        values,
-        vec![
-            Some(b"B".to_vec()),
-            None,
-            Some(b"A".to_vec()),
-            Some(b"B".to_vec())
-        ]
-    );
+    kv.set_many(&[("b".into(), b"B".to_vec()), ("a".into(), b"A".to_vec())]).expect("set_many");
+    let values = kv.get_many(&keys(&["b", "missing", "a", "b"])).expect("get_many");
+    assert_eq!(values, vec![Some(b"B".to_vec()), None, Some(b"A".to_vec()), Some(b"B".to_vec())]);
 }
 
 #[test]
 fn delete_many_skips_missing_keys() {
     let (_dir, kv) = open();
-    kv.set_many(&[("a".into(), b"A".to_vec()), ("b".into(), b"B".to_vec())])
-        .expect("set_many");
+    kv.set_many(&[("a".into(), b"A".to_vec()), ("b".into(), b"B".to_vec())]).expect("set_many");
     kv.delete_many(&keys(&["a", "zzz"])).expect("delete_many");
-    assert_eq!(
-        kv.get_many(&keys(&["a", "b"])).expect("get_many"),
-        vec![None, Some(b"B".to_vec())]
-    );
+    assert_eq!(kv.get_many(&keys(&["a", "b"])).expect("get_many"), vec![None, Some(b"B".to_vec())]);
 }
 
 #[test]
@@ -81,10 +66,7 @@ fn swap_with_unchanged_version_succeeds() {
     kv.set("k", b"old").expect("set");
     let read = kv.cas_read("k").expect("cas_read");
     assert_eq!(read.value, Some(b"old".to_vec()));
-    assert_eq!(
-        kv.cas_swap("k", read.version, b"new").expect("swap"),
-        SwapOutcome::Swapped
-    );
+    assert_eq!(kv.cas_swap("k", read.version, b"new").expect("swap"), SwapOutcome::Swapped);
     assert_eq!(kv.get("k").expect("get"), Some(b"new".to_vec()));
 }
 
@@ -92,22 +74,11 @@ fn swap_with_unchanged_version_succeeds() {
 fn swap_from_absent_inserts_if_absent() {
     let (_dir, kv) = open();
     let read = kv.cas_read("k").expect("cas_read");
-    assert_eq!(
-        read,
-        Versioned {
-            value: None,
-            version: CasVersion::ABSENT
-        }
-    );
-    assert_eq!(
-        kv.cas_swap("k", read.version, b"first").expect("swap"),
-        SwapOutcome::Swapped
-    );
+    assert_eq!(read, Versioned { value: None, version: CasVersion::ABSENT });
+    assert_eq!(kv.cas_swap("k", read.version, b"first").expect("swap"), SwapOutcome::Swapped);
     // A second insert-if-absent from the same stale read must fail.
     let outcome = kv.cas_swap("k", read.version, b"second").expect("swap");
-    assert!(
-        matches!(outcome, SwapOutcome::Conflict(ref v) if v.value.as_deref() == Some(b"first"))
-    );
+    assert!(matches!(outcome, SwapOutcome::Conflict(ref v) if v.value.as_deref() == Some(b"first")));
 }
 
 #[test]
@@ -116,18 +87,14 @@ fn swap_after_concurrent_write_fails_with_fresh_handle() {
     kv.set("k", b"v1").expect("set");
     let stale = kv.cas_read("k").expect("cas_read");
     kv.set("k", b"v2").expect("concurrent write");
-    let SwapOutcome::Conflict(fresh) = kv.cas_swap("k", stale.version, b"mine").expect("swap")
-    else {
+    let SwapOutcome::Conflict(fresh) = kv.cas_swap("k", stale.version, b"mine").expect("swap") else {
         panic!("swap over a concurrent write must conflict");
     };
     assert_eq!(fresh.value, Some(b"v2".to_vec()));
     assert_ne!(fresh.version, stale.version);
     assert_eq!(kv.get("k").expect("get"), Some(b"v2".to_vec()));
     // Retrying with the fresh state succeeds.
-    assert_eq!(
-        kv.cas_swap("k", fresh.version, b"mine").expect("retry"),
-        SwapOutcome::Swapped
-    );
+    assert_eq!(kv.cas_swap("k", fresh.version, b"mine").expect("retry"), SwapOutcome::Swapped);
     assert_eq!(kv.get("k").expect("get"), Some(b"mine".to_vec()));
 }
 
@@ -206,19 +173,14 @@ fn increment_changes_the_version() {
     kv.set("n", b"1").expect("set");
     let before = kv.cas_read("n").expect("cas_read");
     kv.increment("n", 0).expect("increment");
-    assert!(matches!(
-        kv.cas_swap("n", before.version, b"9").expect("swap"),
-        SwapOutcome::Conflict(_)
-    ));
+    assert!(matches!(kv.cas_swap("n", before.version, b"9").expect("swap"), SwapOutcome::Conflict(_)));
 }
 
 #[test]
 fn list_keys_pages_through_everything() {
     let (_dir, kv) = open();
     let total = LIST_KEYS_PAGE_SIZE + 7;
-    let entries: Vec<(String, Vec<u8>)> = (0..total)
-        .map(|i| (format!("key/{i:05}"), Vec::new()))
-        .collect();
+    let entries: Vec<(String, Vec<u8>)> = (0..total).map(|i| (format!("key/{i:05}"), Vec::new())).collect();
     kv.set_many(&entries).expect("set_many");
     let first = kv.list_keys(None).expect("first page");
     assert_eq!(first.keys.len(), LIST_KEYS_PAGE_SIZE);
@@ -237,13 +199,7 @@ fn list_keys_past_end_is_empty() {
     let (_dir, kv) = open();
     kv.set("a", b"").expect("set");
     assert_eq!(kv.list_keys(Some("zzz")).expect("list"), KeyPage::default());
-    assert_eq!(
-        kv.list_keys(None).expect("list"),
-        KeyPage {
-            keys: keys(&["a"]),
-            cursor: None
-        }
-    );
+    assert_eq!(kv.list_keys(None).expect("list"), KeyPage { keys: keys(&["a"]), cursor: None });
 }
 
 #[test]
@@ -263,17 +219,9 @@ fn concurrent_cas_increments_lose_nothing() {
                         let n: u64 = state
                             .value
                             .as_deref()
-                            .map(|b| {
-                                std::str::from_utf8(b)
-                                    .expect("utf8")
-                                    .parse()
-                                    .expect("number")
-                            })
+                            .map(|b| std::str::from_utf8(b).expect("utf8").parse().expect("number"))
                             .unwrap_or(0);
-                        match kv
-                            .cas_swap("counter", state.version, (n + 1).to_string().as_bytes())
-                            .expect("swap")
-                        {
+                        match kv.cas_swap("counter", state.version, (n + 1).to_string().as_bytes()).expect("swap") {
                             SwapOutcome::Swapped => break,
                             SwapOutcome::Conflict(fresh) => {
                                 conflicts += 1;
@@ -317,12 +265,8 @@ fn concurrent_increments_from_two_backends_lose_nothing() {
 fn store_uses_wal_mode() {
     let (_dir, kv) = open();
     let conn = kv.pool.get().expect("connection");
-    let mode: String = conn
-        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
-        .expect("pragma");
+    let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).expect("pragma");
     assert_eq!(mode, "wal");
-    let sync: i64 = conn
-        .query_row("PRAGMA synchronous", [], |r| r.get(0))
-        .expect("pragma");
+    let sync: i64 = conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).expect("pragma");
     assert_eq!(sync, 2, "synchronous=FULL");
 }
