@@ -43,7 +43,7 @@ test: build redis-server
 
 ## bench-storage: storage scaling figures (1,000 vs 100,000 users; BENCH_ARGS="--sizes 1000,1000000" for more).
 bench-storage: build
-	$(CARGO) run --release -p idplex-e2e --bin bench-storage -- $(BENCH_ARGS)
+	./target/release/bench-storage $(BENCH_ARGS)
 
 ## clippy: lints for the host (native) and the component (native and wasm).
 clippy: setup
