@@ -464,3 +464,24 @@ fn ordering_filter_on_boolean_is_invalid_filter() {
     let ok = h.scim(&c, "GET", "/Users?filter=meta.lastModified%20gt%20%222020-01-01T00%3A00%3A00Z%22", None);
     assert_eq!(ok.status, 200);
 }
+
+#[test]
+fn external_id_filter_uses_the_lookup_index_and_follows_changes() {
+    let h = Harness::new();
+    let c = h.connection("A");
+    let id = h.scim(&c, "POST", "/Users", Some(user("x"))).body_json()["id"].as_str().expect("id").to_owned();
+    let by = |ext: &str| {
+        h.scim(&c, "GET", &format!("/Users?filter=externalId%20eq%20%22{ext}%22"), None).body_json()["totalResults"]
+            .clone()
+    };
+    assert_eq!(by("ext-x"), json!(1));
+    assert_eq!(by("EXT-X"), json!(0), "externalId is case-exact");
+    let mut changed = user("x");
+    changed["externalId"] = json!("new-ext");
+    assert_eq!(h.scim(&c, "PUT", &format!("/Users/{id}"), Some(changed)).status, 200);
+    assert_eq!((by("ext-x"), by("new-ext")), (json!(0), json!(1)));
+    let keys_before = h.store.keys().iter().filter(|k| k.starts_with("res-idx/")).count();
+    assert_eq!(keys_before, 2);
+    h.scim(&c, "DELETE", &format!("/Users/{id}"), None);
+    assert_eq!(by("new-ext"), json!(0));
+}

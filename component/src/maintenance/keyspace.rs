@@ -27,7 +27,7 @@ pub(crate) fn all_keys(app: &App<'_>) -> Result<Vec<String>, StorageError> {
 pub(crate) fn owner(key: &str) -> Option<&str> {
     let mut parts = key.splitn(3, '/');
     match parts.next()? {
-        "res" | "res-list" | "res-uniq" | "mem" | "member-of" => parts.next(),
+        "res" | "res-list" | "res-uniq" | "res-idx" | "mem" | "member-of" => parts.next(),
         _ => None,
     }
 }

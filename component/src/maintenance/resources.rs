@@ -100,6 +100,18 @@ fn check_kind(
                     || Ok(store.set(key, &encode(&fixed))?),
                 )?;
             }
+            for value in &record.lookup {
+                let index_key = resources.index_key(value);
+                let ids: Vec<String> = read_json(store, &index_key)?.unwrap_or_default();
+                if !ids.contains(id) {
+                    checker.violation(
+                        "index-missing",
+                        index_key.clone(),
+                        format!("{} of {id} is not in its lookup index", value.0),
+                        || resources.index_add(id, std::slice::from_ref(value)),
+                    )?;
+                }
+            }
             for value in &record.unique {
                 let claim_key = resources.claim_key(value);
                 let holds = unique::holder(store, &claim_key)?.and_then(|c| c.id).is_some_and(|h| h == *id);

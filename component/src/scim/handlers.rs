@@ -132,6 +132,7 @@ impl Endpoint<'_> {
             created: now,
             last_modified: now,
             unique: (self.kind.unique)(&body),
+            lookup: (self.kind.lookup)(&body),
             body: Value::Object(body),
         };
         let record = self.resources().create(record, now).map_err(|e| write_error(self.kind, e))?;
@@ -159,6 +160,7 @@ impl Endpoint<'_> {
             None => Vec::new(),
         };
         let unique = (self.kind.unique)(&body);
+        let lookup = (self.kind.lookup)(&body);
         let now = self.app.now();
         let record = self
             .resources()
@@ -169,6 +171,7 @@ impl Endpoint<'_> {
                 Ok(ResourceRecord {
                     body: Value::Object(body.clone()),
                     unique: unique.clone(),
+                    lookup: lookup.clone(),
                     last_modified: now,
                     ..old.clone()
                 })
@@ -198,7 +201,8 @@ impl Endpoint<'_> {
                 let current = old.body.as_object().cloned().unwrap_or_default();
                 let body = patch::apply(self.kind.schema, &current, &ops)?;
                 let unique = (self.kind.unique)(&body);
-                Ok(ResourceRecord { body: Value::Object(body), unique, last_modified: now, ..old.clone() })
+                let lookup = (self.kind.lookup)(&body);
+                Ok(ResourceRecord { body: Value::Object(body), unique, lookup, last_modified: now, ..old.clone() })
             })
             .map_err(|e| write_error(self.kind, e))?;
         self.apply_members(id, &members)?;
@@ -289,6 +293,9 @@ impl Endpoint<'_> {
                 if let Some(indexed) = self.kind.indexed.filter(|i| path.matches_name(i)) {
                     let unique = (indexed.to_owned(), value.to_lowercase());
                     return Ok(resources.find_unique(&unique)?.into_iter().collect());
+                }
+                if path.matches_name("externalId") {
+                    return Ok(resources.find_indexed(&("externalId".to_owned(), value.clone()))?);
                 }
             }
         }

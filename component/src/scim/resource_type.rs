@@ -20,6 +20,9 @@ pub struct ResourceType {
     pub unique: fn(&Map<String, Value>) -> Vec<UniqueValue>,
     /// The attribute whose `eq` filter is answered from the unique index.
     pub indexed: Option<&'static str>,
+    /// The (non-unique, case-exact) looked-up values a body holds; their `eq` filters are
+    /// answered from the lookup index.
+    pub lookup: fn(&Map<String, Value>) -> Vec<UniqueValue>,
     /// The attribute computed from group memberships (`groups` of users, `members` of
     /// groups), not stored in the resource's own document.
     pub computed: Computed,
@@ -51,6 +54,14 @@ fn user_unique(body: &Map<String, Value>) -> Vec<UniqueValue> {
         .unwrap_or_default()
 }
 
+/// `externalId` (case-exact, RFC 7643 §3.1), the IdP's own key for a resource.
+fn external_id(body: &Map<String, Value>) -> Vec<UniqueValue> {
+    body.get("externalId")
+        .and_then(Value::as_str)
+        .map(|e| vec![("externalId".to_owned(), e.to_owned())])
+        .unwrap_or_default()
+}
+
 fn group_unique(body: &Map<String, Value>) -> Vec<UniqueValue> {
     body.get("displayName")
         .and_then(Value::as_str)
@@ -66,6 +77,7 @@ pub static USER: ResourceType = ResourceType {
     kind: Kind::User,
     unique: user_unique,
     indexed: Some("userName"),
+    lookup: external_id,
     computed: Computed::Groups,
 };
 
@@ -77,5 +89,6 @@ pub static GROUP: ResourceType = ResourceType {
     kind: Kind::Group,
     unique: group_unique,
     indexed: Some("displayName"),
+    lookup: external_id,
     computed: Computed::Members,
 };

@@ -49,6 +49,11 @@ pub fn resource(connection: &str, kind: Kind, id: &str) -> String {
     format!("res/{connection}/{}/{id}", kind.tag())
 }
 
+/// The lookup index of an attribute value (non-unique): the ids that may hold it.
+pub fn resource_index(connection: &str, kind: Kind, attribute: &str, value: &str) -> String {
+    format!("res-idx/{connection}/{}/{attribute}/{}", kind.tag(), digest(value))
+}
+
 /// Prefix of the chunked list of a connection's resources of one kind.
 pub fn resource_list(connection: &str, kind: Kind) -> String {
     format!("res-list/{connection}/{}", kind.tag())

@@ -39,6 +39,9 @@ pub struct ResourceRecord {
     pub last_modified: i64,
     /// The unique values this record holds.
     pub unique: Vec<UniqueValue>,
+    /// The looked-up (non-unique) values this record holds, e.g. `externalId`.
+    #[serde(default)]
+    pub lookup: Vec<UniqueValue>,
     /// The resource's attributes as stored (no `id`, no `meta`: those are rendered).
     pub body: Value,
 }
@@ -87,6 +90,55 @@ impl<'a> Resources<'a> {
 
     pub(crate) fn claim_key(&self, (attribute, value): &UniqueValue) -> String {
         keys::resource_unique(self.connection, self.kind, attribute, value)
+    }
+
+    pub(crate) fn index_key(&self, (attribute, value): &UniqueValue) -> String {
+        keys::resource_index(self.connection, self.kind, attribute, value)
+    }
+
+    /// Adds `id` to the lookup index of each value (before the record carries them: the index
+    /// is a superset of the truth, verified on read).
+    pub(crate) fn index_add(&self, id: &str, values: &[UniqueValue]) -> Result<(), StorageError> {
+        for value in values {
+            let key = self.index_key(value);
+            crate::store::update(self.store, &key, |current| {
+                let mut ids: Vec<String> = match current {
+                    None => Vec::new(),
+                    Some(bytes) => decode(&key, bytes)?,
+                };
+                if ids.iter().any(|x| x == id) {
+                    return Ok(Update::Keep(()));
+                }
+                ids.push(id.to_owned());
+                Ok::<_, StorageError>(Update::Write(encode(&ids), ()))
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Removes `id` from the lookup index of each value (after the record dropped them).
+    pub(crate) fn index_remove(&self, id: &str, values: &[UniqueValue]) -> Result<(), StorageError> {
+        for value in values {
+            let key = self.index_key(value);
+            crate::store::update(self.store, &key, |current| {
+                let Some(bytes) = current else { return Ok(Update::Keep(())) };
+                let mut ids: Vec<String> = decode(&key, bytes)?;
+                let before = ids.len();
+                ids.retain(|x| x != id);
+                Ok::<_, StorageError>(if ids.len() == before {
+                    Update::Keep(())
+                } else {
+                    Update::Write(encode(&ids), ())
+                })
+            })?;
+        }
+        Ok(())
+    }
+
+    /// The visible records holding looked-up `value`: two store calls.
+    pub fn find_indexed(&self, value: &UniqueValue) -> Result<Vec<ResourceRecord>, StorageError> {
+        let ids: Vec<String> = read_json(self.store, &self.index_key(value))?.unwrap_or_default();
+        Ok(self.get_many(&ids)?.into_iter().filter(|r| r.lookup.contains(value)).collect())
     }
 
     pub(crate) fn list(&self) -> ChunkedList<'a> {
@@ -154,7 +206,9 @@ impl<'a> Resources<'a> {
         let chunk = self.list().append(&record.id)?;
         record.chunk = chunk;
         self.store.set(&key, &encode(&record))?;
+        self.index_add(&record.id, &record.lookup)?;
         if let Some(attribute) = self.claim_all(&record.id, &record.unique, now)? {
+            self.index_remove(&record.id, &record.lookup)?;
             self.list().remove(chunk, &record.id)?;
             self.store.delete(&key)?;
             return Err(WriteError::Conflict(attribute));
@@ -252,17 +306,23 @@ impl<'a> Resources<'a> {
             if let Some(attribute) = self.claim_all(id, &added, now)? {
                 return Err(WriteError::Conflict(attribute));
             }
+            let indexed: Vec<UniqueValue> = new.lookup.iter().filter(|v| !old.lookup.contains(v)).cloned().collect();
+            let unindexed: Vec<UniqueValue> = old.lookup.iter().filter(|v| !new.lookup.contains(v)).cloned().collect();
+            self.index_add(id, &indexed)?;
             match handle.swap(encode(&new)) {
                 Ok(()) => {
                     self.release_all(id, &dropped, now)?;
+                    self.index_remove(id, &unindexed)?;
                     return Ok(new);
                 }
                 Err(SwapError::Conflict(fresh)) => {
                     self.release_all(id, &added, now)?;
+                    self.index_remove(id, &indexed)?;
                     handle = fresh;
                 }
                 Err(SwapError::Store(e)) => {
                     self.release_all(id, &added, now)?;
+                    self.index_remove(id, &indexed)?;
                     return Err(e.into());
                 }
             }
@@ -290,6 +350,7 @@ impl<'a> Resources<'a> {
             Ok(crate::store::Update::Write(encode(&record), record))
         })?;
         self.release_all(id, &record.unique, now)?;
+        self.index_remove(id, &record.lookup)?;
         self.list().remove(record.chunk, id)?;
         self.store.delete(&key)?;
         Ok(())
@@ -306,6 +367,7 @@ impl<'a> Resources<'a> {
                 if let Some(bytes) = value {
                     let record: ResourceRecord = decode(key, &bytes)?;
                     doomed.extend(record.unique.iter().map(|v| self.claim_key(v)));
+                    doomed.extend(record.lookup.iter().map(|v| self.index_key(v)));
                 }
             }
             self.store.delete_many(&doomed)?;
