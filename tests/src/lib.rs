@@ -163,27 +163,11 @@ impl Client {
 
     /// Sends a request, or `None` when the server cannot be reached (it was killed).
     pub fn try_send(&self, method: &str, url: &str, token: Option<&str>, body: Option<&Value>) -> Option<Reply> {
-        let url = if url.starts_with("http") { url.to_owned() } else { format!("{}{url}", self.url) };
-        let method = reqwest::Method::from_bytes(method.as_bytes()).ok()?;
-        let mut request = self.http.request(method, url).timeout(Duration::from_secs(30));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            request = request.header("content-type", "application/scim+json").body(body.to_string());
-        }
-        let response = request.send().ok()?;
-        let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap_or_default().to_owned()))
-            .collect();
-        let bytes = response.bytes().ok()?;
-        Some(Reply { status, headers, json: serde_json::from_slice(&bytes).unwrap_or(Value::Null) })
+        self.exchange(method, url, token, body, &[]).ok()
     }
 
-    /// Sends a request; `token` becomes a bearer token, `body` JSON.
+    /// Sends a request; `token` becomes a bearer token, `body` JSON. Panics when the server
+    /// cannot be reached.
     pub fn send(
         &self,
         method: &str,
@@ -192,8 +176,19 @@ impl Client {
         body: Option<&Value>,
         headers: &[(&str, &str)],
     ) -> Reply {
+        self.exchange(method, url, token, body, headers).unwrap_or_else(|e| panic!("the server answers: {e}"))
+    }
+
+    fn exchange(
+        &self,
+        method: &str,
+        url: &str,
+        token: Option<&str>,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Result<Reply, reqwest::Error> {
         let url = if url.starts_with("http") { url.to_owned() } else { format!("{}{url}", self.url) };
-        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::GET);
         let mut request = self.http.request(method, url).timeout(Duration::from_secs(60));
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -204,15 +199,15 @@ impl Client {
         if let Some(body) = body {
             request = request.header("content-type", "application/scim+json").body(body.to_string());
         }
-        let response = request.send().expect("the server answers");
+        let response = request.send()?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
             .iter()
             .map(|(n, v)| (n.as_str().to_owned(), v.to_str().unwrap_or_default().to_owned()))
             .collect();
-        let bytes = response.bytes().expect("body");
-        Reply { status, headers, json: serde_json::from_slice(&bytes).unwrap_or(Value::Null) }
+        let bytes = response.bytes()?;
+        Ok(Reply { status, headers, json: serde_json::from_slice(&bytes).unwrap_or(Value::Null) })
     }
 
     /// An admin API call.

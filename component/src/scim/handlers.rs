@@ -91,6 +91,28 @@ impl Endpoint<'_> {
             .header("location", &location(self.base, self.kind, &record.id)))
     }
 
+    /// Replaces resource `id` with the body `make` derives from the current record, under the
+    /// request's `If-Match`, with CAS (retried on a concurrent change).
+    fn rewrite(
+        &self,
+        request: &Request,
+        id: &str,
+        mut make: impl FnMut(&ResourceRecord) -> Result<serde_json::Map<String, Value>, ScimError>,
+    ) -> Result<ResourceRecord, ScimError> {
+        let now = self.app.now();
+        self.resources()
+            .replace(id, now, |old| {
+                if !if_match_holds(request, &etag(old)) {
+                    return Err(ScimError::precondition_failed());
+                }
+                let body = make(old)?;
+                let unique = (self.kind.unique)(&body);
+                let lookup = (self.kind.lookup)(&body);
+                Ok(ResourceRecord { body: Value::Object(body), unique, lookup, last_modified: now, ..old.clone() })
+            })
+            .map_err(|e| write_error(self.kind, e))
+    }
+
     /// Takes the `members` out of a normalised group body (they are stored as memberships).
     fn take_members(&self, body: &mut serde_json::Map<String, Value>) -> Option<Vec<Value>> {
         if self.kind.computed != Computed::Members {
@@ -159,24 +181,7 @@ impl Endpoint<'_> {
             Some(values) => membership::prepare(self.app, &self.connection.id, vec![MemberChange::ReplaceAll(values)])?,
             None => Vec::new(),
         };
-        let unique = (self.kind.unique)(&body);
-        let lookup = (self.kind.lookup)(&body);
-        let now = self.app.now();
-        let record = self
-            .resources()
-            .replace(id, now, |old| {
-                if !if_match_holds(request, &etag(old)) {
-                    return Err(ScimError::precondition_failed());
-                }
-                Ok(ResourceRecord {
-                    body: Value::Object(body.clone()),
-                    unique: unique.clone(),
-                    lookup: lookup.clone(),
-                    last_modified: now,
-                    ..old.clone()
-                })
-            })
-            .map_err(|e| write_error(self.kind, e))?;
+        let record = self.rewrite(request, id, |_| Ok(body.clone()))?;
         self.apply_members(id, &members)?;
         self.respond(200, &record, &projection)
     }
@@ -191,20 +196,10 @@ impl Endpoint<'_> {
             Computed::Groups => (ops, Vec::new()),
         };
         let members = membership::prepare(self.app, &self.connection.id, changes)?;
-        let now = self.app.now();
-        let record = self
-            .resources()
-            .replace(id, now, |old| {
-                if !if_match_holds(request, &etag(old)) {
-                    return Err(ScimError::precondition_failed());
-                }
-                let current = old.body.as_object().cloned().unwrap_or_default();
-                let body = patch::apply(self.kind.schema, &current, &ops)?;
-                let unique = (self.kind.unique)(&body);
-                let lookup = (self.kind.lookup)(&body);
-                Ok(ResourceRecord { body: Value::Object(body), unique, lookup, last_modified: now, ..old.clone() })
-            })
-            .map_err(|e| write_error(self.kind, e))?;
+        let record = self.rewrite(request, id, |old| {
+            let current = old.body.as_object().cloned().unwrap_or_default();
+            patch::apply(self.kind.schema, &current, &ops)
+        })?;
         self.apply_members(id, &members)?;
         self.respond(200, &record, &projection)
     }
