@@ -56,10 +56,10 @@ fn load(
                         let id = reply.json["id"].as_str().unwrap_or_default();
                         let deleted =
                             client.try_send("DELETE", &format!("{}/Users/{id}", c.scim_url), Some(&c.token), None);
-                        if deleted.is_some_and(|r| r.status == 204) {
-                            if let Ok(mut a) = ack.lock() {
-                                a.deleted.insert(name);
-                            }
+                        if deleted.is_some_and(|r| r.status == 204)
+                            && let Ok(mut a) = ack.lock()
+                        {
+                            a.deleted.insert(name);
                         }
                     }
                 }

@@ -161,18 +161,18 @@ fn main() {
         }
         println!("{:<24} {:>10} {:>14.0} users/s (bulk, 500 per request)", "create", f.size, f.create_per_sec);
     }
-    if let (Some(small), Some(large)) = (figures.first(), figures.last()) {
-        if small.size != large.size {
-            println!("\nratio {} / {} users (goal ≤ 1.5 for reads)", large.size, small.size);
-            for ((name, sm, sp), (_, lm, lp)) in small.reads.iter().zip(&large.reads) {
-                println!(
-                    "{:<24} median ×{:.2}   p99 ×{:.2}",
-                    name,
-                    lm.as_secs_f64() / sm.as_secs_f64(),
-                    lp.as_secs_f64() / sp.as_secs_f64()
-                );
-            }
-            println!("{:<24} ×{:.2}", "create rate", large.create_per_sec / small.create_per_sec);
+    if let (Some(small), Some(large)) = (figures.first(), figures.last())
+        && small.size != large.size
+    {
+        println!("\nratio {} / {} users (goal ≤ 1.5 for reads)", large.size, small.size);
+        for ((name, sm, sp), (_, lm, lp)) in small.reads.iter().zip(&large.reads) {
+            println!(
+                "{:<24} median ×{:.2}   p99 ×{:.2}",
+                name,
+                lm.as_secs_f64() / sm.as_secs_f64(),
+                lp.as_secs_f64() / sp.as_secs_f64()
+            );
         }
+        println!("{:<24} ×{:.2}", "create rate", large.create_per_sec / small.create_per_sec);
     }
 }

@@ -5,6 +5,8 @@
 //! with versions that are never reused. Calls block, so the host makes them from blocking
 //! threads (`tokio::task::spawn_blocking`), never from the async executor.
 
+#[cfg(test)]
+pub(crate) mod contract;
 mod redis;
 mod spec;
 mod sqlite;

@@ -11,6 +11,8 @@ fn open() -> (TestRedis, RedisBackend) {
     (server, backend)
 }
 
+crate::kv::contract::kv_contract_tests!(open());
+
 fn keys(names: &[&str]) -> Vec<String> {
     names.iter().map(|s| (*s).to_owned()).collect()
 }
@@ -18,22 +20,6 @@ fn keys(names: &[&str]) -> Vec<String> {
 /// Another Redis client writing plain values, as Spin's Redis key-value store does.
 fn foreign_set(conn: &mut redis::Connection, key: &str, value: &[u8]) {
     redis::cmd("SET").arg(key).arg(value).exec(conn).expect("foreign SET");
-}
-
-#[test]
-fn get_of_missing_key_is_none() {
-    let (_redis, kv) = open();
-    assert_eq!(kv.get("nope").expect("get"), None);
-    assert!(!kv.exists("nope").expect("exists"));
-}
-
-#[test]
-fn set_then_get_returns_value() {
-    let (_redis, kv) = open();
-    kv.set("a", b"1").expect("set");
-    kv.set("a", b"2").expect("overwrite");
-    assert_eq!(kv.get("a").expect("get"), Some(b"2".to_vec()));
-    assert!(kv.exists("a").expect("exists"));
 }
 
 #[test]
@@ -60,15 +46,6 @@ fn values_are_plain_redis_strings() {
     let mut conn = redis.raw_connection(0);
     let raw: Option<Vec<u8>> = redis::cmd("GET").arg("conn/x").query(&mut conn).expect("GET");
     assert_eq!(raw, Some(b"{\"a\":1}".to_vec()));
-}
-
-#[test]
-fn delete_removes_and_tolerates_missing() {
-    let (_redis, kv) = open();
-    kv.set("a", b"1").expect("set");
-    kv.delete("a").expect("delete");
-    kv.delete("a").expect("delete again");
-    assert_eq!(kv.get("a").expect("get"), None);
 }
 
 #[test]
@@ -101,34 +78,6 @@ fn swap_with_unchanged_version_succeeds() {
 }
 
 #[test]
-fn swap_from_absent_inserts_if_absent() {
-    let (_redis, kv) = open();
-    let read = kv.cas_read("k").expect("cas_read");
-    assert_eq!(read, Versioned { value: None, version: CasVersion::ABSENT });
-    assert_eq!(kv.cas_swap("k", read.version, b"first").expect("swap"), SwapOutcome::Swapped);
-    // A second insert-if-absent from the same stale read must fail.
-    let outcome = kv.cas_swap("k", read.version, b"second").expect("swap");
-    assert!(matches!(outcome, SwapOutcome::Conflict(ref v) if v.value.as_deref() == Some(b"first")));
-}
-
-#[test]
-fn swap_after_concurrent_write_fails_with_fresh_handle() {
-    let (_redis, kv) = open();
-    kv.set("k", b"v1").expect("set");
-    let stale = kv.cas_read("k").expect("cas_read");
-    kv.set("k", b"v2").expect("concurrent write");
-    let SwapOutcome::Conflict(fresh) = kv.cas_swap("k", stale.version, b"mine").expect("swap") else {
-        panic!("swap over a concurrent write must conflict");
-    };
-    assert_eq!(fresh.value, Some(b"v2".to_vec()));
-    assert_ne!(fresh.version, stale.version);
-    assert_eq!(kv.get("k").expect("get"), Some(b"v2".to_vec()));
-    // Retrying with the fresh state succeeds.
-    assert_eq!(kv.cas_swap("k", fresh.version, b"mine").expect("retry"), SwapOutcome::Swapped);
-    assert_eq!(kv.get("k").expect("get"), Some(b"mine".to_vec()));
-}
-
-#[test]
 fn swap_after_write_by_another_process_fails() {
     let server = TestRedis::start();
     let a = RedisBackend::open(&server.url(0)).expect("open a");
@@ -141,16 +90,6 @@ fn swap_after_write_by_another_process_fails() {
         a.cas_swap("k", stale.version, b"mine").expect("swap"),
         SwapOutcome::Conflict(ref v) if v.value.as_deref() == Some(b"theirs")
     ));
-}
-
-#[test]
-fn swap_over_same_value_rewritten_still_conflicts() {
-    let (_redis, kv) = open();
-    kv.set("k", b"same").expect("set");
-    let stale = kv.cas_read("k").expect("cas_read");
-    kv.set("k", b"same").expect("rewrite with the same bytes");
-    let outcome = kv.cas_swap("k", stale.version, b"mine").expect("swap");
-    assert!(matches!(outcome, SwapOutcome::Conflict(_)));
 }
 
 #[test]
@@ -219,51 +158,11 @@ fn foreign_key_without_version_gets_one_on_read() {
 }
 
 #[test]
-fn increment_creates_missing_key() {
-    let (_redis, kv) = open();
-    assert_eq!(kv.increment("n", 5).expect("increment"), 5);
-    assert_eq!(kv.get("n").expect("get"), Some(b"5".to_vec()));
-}
-
-#[test]
-fn increment_adds_to_decimal_text() {
-    let (_redis, kv) = open();
-    kv.set("n", b"41").expect("set");
-    assert_eq!(kv.increment("n", 1).expect("increment"), 42);
-    assert_eq!(kv.increment("n", -50).expect("decrement"), -8);
-    assert_eq!(kv.get("n").expect("get"), Some(b"-8".to_vec()));
-}
-
-#[test]
 fn increment_keeps_full_64_bit_precision() {
     let (_redis, kv) = open();
     let big = i64::MAX - 10;
     kv.set("n", big.to_string().as_bytes()).expect("set");
     assert_eq!(kv.increment("n", 3).expect("increment"), big + 3);
-}
-
-#[test]
-fn increment_of_non_integer_fails_and_keeps_value() {
-    let (_redis, kv) = open();
-    kv.set("n", b"{\"json\":1}").expect("set");
-    assert!(matches!(kv.increment("n", 1), Err(KvError::NotAnInteger)));
-    assert_eq!(kv.get("n").expect("get"), Some(b"{\"json\":1}".to_vec()));
-}
-
-#[test]
-fn increment_overflow_fails() {
-    let (_redis, kv) = open();
-    kv.set("n", i64::MAX.to_string().as_bytes()).expect("set");
-    assert!(matches!(kv.increment("n", 1), Err(KvError::Overflow)));
-}
-
-#[test]
-fn increment_changes_the_version() {
-    let (_redis, kv) = open();
-    kv.set("n", b"1").expect("set");
-    let before = kv.cas_read("n").expect("cas_read");
-    kv.increment("n", 0).expect("increment");
-    assert!(matches!(kv.cas_swap("n", before.version, b"9").expect("swap"), SwapOutcome::Conflict(_)));
 }
 
 #[test]

@@ -8,24 +8,10 @@ fn open() -> (tempfile::TempDir, SqliteBackend) {
     (dir, backend)
 }
 
+crate::kv::contract::kv_contract_tests!(open());
+
 fn keys(names: &[&str]) -> Vec<String> {
     names.iter().map(|s| (*s).to_owned()).collect()
-}
-
-#[test]
-fn get_of_missing_key_is_none() {
-    let (_dir, kv) = open();
-    assert_eq!(kv.get("nope").expect("get"), None);
-    assert!(!kv.exists("nope").expect("exists"));
-}
-
-#[test]
-fn set_then_get_returns_value() {
-    let (_dir, kv) = open();
-    kv.set("a", b"1").expect("set");
-    kv.set("a", b"2").expect("overwrite");
-    assert_eq!(kv.get("a").expect("get"), Some(b"2".to_vec()));
-    assert!(kv.exists("a").expect("exists"));
 }
 
 #[test]
@@ -33,15 +19,6 @@ fn empty_value_is_stored_as_present() {
     let (_dir, kv) = open();
     kv.set("empty", b"").expect("set");
     assert_eq!(kv.get("empty").expect("get"), Some(Vec::new()));
-}
-
-#[test]
-fn delete_removes_and_tolerates_missing() {
-    let (_dir, kv) = open();
-    kv.set("a", b"1").expect("set");
-    kv.delete("a").expect("delete");
-    kv.delete("a").expect("delete again");
-    assert_eq!(kv.get("a").expect("get"), None);
 }
 
 #[test]
@@ -71,44 +48,6 @@ fn swap_with_unchanged_version_succeeds() {
 }
 
 #[test]
-fn swap_from_absent_inserts_if_absent() {
-    let (_dir, kv) = open();
-    let read = kv.cas_read("k").expect("cas_read");
-    assert_eq!(read, Versioned { value: None, version: CasVersion::ABSENT });
-    assert_eq!(kv.cas_swap("k", read.version, b"first").expect("swap"), SwapOutcome::Swapped);
-    // A second insert-if-absent from the same stale read must fail.
-    let outcome = kv.cas_swap("k", read.version, b"second").expect("swap");
-    assert!(matches!(outcome, SwapOutcome::Conflict(ref v) if v.value.as_deref() == Some(b"first")));
-}
-
-#[test]
-fn swap_after_concurrent_write_fails_with_fresh_handle() {
-    let (_dir, kv) = open();
-    kv.set("k", b"v1").expect("set");
-    let stale = kv.cas_read("k").expect("cas_read");
-    kv.set("k", b"v2").expect("concurrent write");
-    let SwapOutcome::Conflict(fresh) = kv.cas_swap("k", stale.version, b"mine").expect("swap") else {
-        panic!("swap over a concurrent write must conflict");
-    };
-    assert_eq!(fresh.value, Some(b"v2".to_vec()));
-    assert_ne!(fresh.version, stale.version);
-    assert_eq!(kv.get("k").expect("get"), Some(b"v2".to_vec()));
-    // Retrying with the fresh state succeeds.
-    assert_eq!(kv.cas_swap("k", fresh.version, b"mine").expect("retry"), SwapOutcome::Swapped);
-    assert_eq!(kv.get("k").expect("get"), Some(b"mine".to_vec()));
-}
-
-#[test]
-fn swap_over_same_value_rewritten_still_conflicts() {
-    let (_dir, kv) = open();
-    kv.set("k", b"same").expect("set");
-    let stale = kv.cas_read("k").expect("cas_read");
-    kv.set("k", b"same").expect("rewrite with the same bytes");
-    let outcome = kv.cas_swap("k", stale.version, b"mine").expect("swap");
-    assert!(matches!(outcome, SwapOutcome::Conflict(_)));
-}
-
-#[test]
 fn versions_are_not_reused_after_delete() {
     let (_dir, kv) = open();
     kv.set("k", b"v").expect("set");
@@ -134,46 +73,6 @@ fn versions_survive_reopen() {
     kv.set("other", b"v").expect("set");
     assert!(kv.cas_read("other").expect("cas_read").version > before);
     assert_eq!(kv.get("k").expect("get"), Some(b"v".to_vec()));
-}
-
-#[test]
-fn increment_creates_missing_key() {
-    let (_dir, kv) = open();
-    assert_eq!(kv.increment("n", 5).expect("increment"), 5);
-    assert_eq!(kv.get("n").expect("get"), Some(b"5".to_vec()));
-}
-
-#[test]
-fn increment_adds_to_decimal_text() {
-    let (_dir, kv) = open();
-    kv.set("n", b"41").expect("set");
-    assert_eq!(kv.increment("n", 1).expect("increment"), 42);
-    assert_eq!(kv.increment("n", -50).expect("decrement"), -8);
-    assert_eq!(kv.get("n").expect("get"), Some(b"-8".to_vec()));
-}
-
-#[test]
-fn increment_of_non_integer_fails_and_keeps_value() {
-    let (_dir, kv) = open();
-    kv.set("n", b"{\"json\":1}").expect("set");
-    assert!(matches!(kv.increment("n", 1), Err(KvError::NotAnInteger)));
-    assert_eq!(kv.get("n").expect("get"), Some(b"{\"json\":1}".to_vec()));
-}
-
-#[test]
-fn increment_overflow_fails() {
-    let (_dir, kv) = open();
-    kv.set("n", i64::MAX.to_string().as_bytes()).expect("set");
-    assert!(matches!(kv.increment("n", 1), Err(KvError::Overflow)));
-}
-
-#[test]
-fn increment_changes_the_version() {
-    let (_dir, kv) = open();
-    kv.set("n", b"1").expect("set");
-    let before = kv.cas_read("n").expect("cas_read");
-    kv.increment("n", 0).expect("increment");
-    assert!(matches!(kv.cas_swap("n", before.version, b"9").expect("swap"), SwapOutcome::Conflict(_)));
 }
 
 #[test]
