@@ -1,6 +1,8 @@
 //! The behaviours every [`KvBackend`] shares, the `wasi:keyvalue` draft2 contract, run
 //! against each backend by [`kv_contract_tests!`] from that backend's own tests.
 
+use std::sync::Arc;
+
 use super::{CasVersion, KvBackend, KvError, SwapOutcome, Versioned};
 
 pub(crate) fn get_of_missing_key_is_none(kv: &dyn KvBackend) {
@@ -82,6 +84,38 @@ pub(crate) fn increment_changes_the_version(kv: &dyn KvBackend) {
     let before = kv.cas_read("n").expect("cas_read");
     kv.increment("n", 0).expect("increment");
     assert!(matches!(kv.cas_swap("n", before.version, b"9").expect("swap"), SwapOutcome::Conflict(_)));
+}
+
+/// Has `threads` threads (spread over `backends`, which may share one store) each add 1 to the
+/// counter at `counter`, `rounds` times, by CAS with retry; returns how many swaps conflicted.
+pub(crate) fn increment_with_cas(backends: &[Arc<dyn KvBackend>], threads: usize, rounds: usize) -> usize {
+    let workers: Vec<_> = (0..threads)
+        .map(|i| {
+            let kv = Arc::clone(&backends[i % backends.len()]);
+            std::thread::spawn(move || {
+                let mut conflicts = 0usize;
+                for _ in 0..rounds {
+                    let mut state = kv.cas_read("counter").expect("cas_read");
+                    loop {
+                        let n: u64 = state
+                            .value
+                            .as_deref()
+                            .map(|b| std::str::from_utf8(b).expect("utf8").parse().expect("number"))
+                            .unwrap_or(0);
+                        match kv.cas_swap("counter", state.version, (n + 1).to_string().as_bytes()).expect("swap") {
+                            SwapOutcome::Swapped => break,
+                            SwapOutcome::Conflict(fresh) => {
+                                conflicts += 1;
+                                state = fresh;
+                            }
+                        }
+                    }
+                }
+                conflicts
+            })
+        })
+        .collect();
+    workers.into_iter().map(|w| w.join().expect("worker")).sum()
 }
 
 /// Expands to one `#[test]` per shared behaviour, each on a fresh backend from `$open`, an

@@ -239,35 +239,9 @@ fn concurrent_cas_increments_lose_nothing() {
     const ROUNDS: usize = 25;
     let server = TestRedis::start();
     // Two backends over one database behave like two processes sharing the store.
-    let a = Arc::new(RedisBackend::open(&server.url(0)).expect("open a"));
-    let b = Arc::new(RedisBackend::open(&server.url(0)).expect("open b"));
-    let workers: Vec<_> = (0..THREADS)
-        .map(|i| {
-            let kv = if i.is_multiple_of(2) { Arc::clone(&a) } else { Arc::clone(&b) };
-            std::thread::spawn(move || {
-                let mut conflicts = 0usize;
-                for _ in 0..ROUNDS {
-                    let mut state = kv.cas_read("counter").expect("cas_read");
-                    loop {
-                        let n: u64 = state
-                            .value
-                            .as_deref()
-                            .map(|b| std::str::from_utf8(b).expect("utf8").parse().expect("number"))
-                            .unwrap_or(0);
-                        match kv.cas_swap("counter", state.version, (n + 1).to_string().as_bytes()).expect("swap") {
-                            SwapOutcome::Swapped => break,
-                            SwapOutcome::Conflict(fresh) => {
-                                conflicts += 1;
-                                state = fresh;
-                            }
-                        }
-                    }
-                }
-                conflicts
-            })
-        })
-        .collect();
-    let conflicts: usize = workers.into_iter().map(|w| w.join().expect("worker")).sum();
+    let a: Arc<dyn KvBackend> = Arc::new(RedisBackend::open(&server.url(0)).expect("open a"));
+    let b: Arc<dyn KvBackend> = Arc::new(RedisBackend::open(&server.url(0)).expect("open b"));
+    let conflicts = crate::kv::contract::increment_with_cas(&[Arc::clone(&a), b], THREADS, ROUNDS);
     let expected = (THREADS * ROUNDS).to_string();
     assert_eq!(a.get("counter").expect("get"), Some(expected.into_bytes()));
     assert!(conflicts > 0, "the threads never raced, so the test proved nothing");

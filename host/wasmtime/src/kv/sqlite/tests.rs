@@ -106,34 +106,8 @@ fn concurrent_cas_increments_lose_nothing() {
     const THREADS: usize = 8;
     const ROUNDS: usize = 25;
     let (_dir, kv) = open();
-    let kv = Arc::new(kv);
-    let workers: Vec<_> = (0..THREADS)
-        .map(|_| {
-            let kv = Arc::clone(&kv);
-            std::thread::spawn(move || {
-                let mut conflicts = 0usize;
-                for _ in 0..ROUNDS {
-                    let mut state = kv.cas_read("counter").expect("cas_read");
-                    loop {
-                        let n: u64 = state
-                            .value
-                            .as_deref()
-                            .map(|b| std::str::from_utf8(b).expect("utf8").parse().expect("number"))
-                            .unwrap_or(0);
-                        match kv.cas_swap("counter", state.version, (n + 1).to_string().as_bytes()).expect("swap") {
-                            SwapOutcome::Swapped => break,
-                            SwapOutcome::Conflict(fresh) => {
-                                conflicts += 1;
-                                state = fresh;
-                            }
-                        }
-                    }
-                }
-                conflicts
-            })
-        })
-        .collect();
-    let _conflicts: usize = workers.into_iter().map(|w| w.join().expect("worker")).sum();
+    let kv: Arc<dyn KvBackend> = Arc::new(kv);
+    crate::kv::contract::increment_with_cas(&[Arc::clone(&kv)], THREADS, ROUNDS);
     let expected = (THREADS * ROUNDS).to_string();
     assert_eq!(kv.get("counter").expect("get"), Some(expected.into_bytes()));
 }
