@@ -16,6 +16,9 @@ use idplex_host::{ComponentSource, Host, HostConfig, Runtime, sha256_hex};
 use serde_json::{Value, json};
 
 pub mod process;
+pub mod server_thread;
+
+use server_thread::ServerThread;
 pub mod redis;
 
 /// The admin token every test server is configured with.
@@ -49,8 +52,7 @@ pub fn runtime() -> Runtime {
 pub struct Server {
     /// Its origin, e.g. `http://127.0.0.1:34567`.
     pub url: String,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    thread: ServerThread,
 }
 
 impl Server {
@@ -63,47 +65,21 @@ impl Server {
     /// Starts a server with a full host configuration.
     pub fn start_with(config: HostConfig) -> Server {
         let host = std::sync::Arc::new(Host::open(runtime(), config).expect("the host opens its store"));
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("tokio");
-            rt.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-                addr_tx.send(listener.local_addr().expect("addr")).expect("send addr");
-                idplex_host::serve(host, listener, async move {
-                    let _ = shutdown_rx.await;
-                })
-                .await
-                .expect("serve");
-            });
-        });
-        let addr = addr_rx.recv_timeout(Duration::from_secs(60)).expect("server starts");
-        Server { url: format!("http://{addr}"), shutdown: Some(shutdown_tx), thread: Some(thread) }
+        let thread = ServerThread::spawn(move |listener, shutdown| async move {
+            idplex_host::serve(host, listener, shutdown).await.expect("serve");
+        })
+        .expect("server starts");
+        Server { url: thread.url.clone(), thread }
     }
 
     /// Stops the server and waits until it has shut down.
-    pub fn stop(mut self) {
-        self.shutdown_now();
-    }
-
-    fn shutdown_now(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+    pub fn stop(self) {
+        self.thread.stop();
     }
 
     /// A client for this server.
     pub fn client(&self) -> Client {
         Client::new(&self.url)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.shutdown_now();
     }
 }
 
@@ -119,6 +95,18 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// The sorted `userName`s of an admin API End Users page.
+    pub fn user_names(&self) -> Vec<String> {
+        let mut out: Vec<String> = self.json["users"]
+            .as_array()
+            .expect("users")
+            .iter()
+            .map(|u| u["userName"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        out.sort();
+        out
+    }
+
     /// The first value of header `name`.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())

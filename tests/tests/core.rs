@@ -4,17 +4,6 @@
 use idplex_e2e::{Server, user};
 use serde_json::json;
 
-fn names(reply: &idplex_e2e::Reply) -> Vec<String> {
-    let mut out: Vec<String> = reply.json["users"]
-        .as_array()
-        .expect("users")
-        .iter()
-        .map(|u| u["userName"].as_str().unwrap_or_default().to_owned())
-        .collect();
-    out.sort();
-    out
-}
-
 #[test]
 fn two_connections_provision_list_rotate_delete_and_survive_restart() {
     let data = tempfile::tempdir().expect("tempdir");
@@ -49,7 +38,7 @@ fn two_connections_provision_list_rotate_delete_and_survive_restart() {
     let all = client.admin("GET", "/users", None);
     assert_eq!(all.json["totalResults"], 4);
     let only_b = client.admin("GET", &format!("/users?connection={}", b.id), None);
-    assert_eq!(names(&only_b), vec!["bob@b.example", "shared@x.example"]);
+    assert_eq!(only_b.user_names(), vec!["bob@b.example", "shared@x.example"]);
     assert!(only_b.json["users"].as_array().expect("users").iter().all(|u| u["connectionId"] == b.id.as_str()));
 
     // Rename shows in the list.
@@ -84,7 +73,7 @@ fn two_connections_provision_list_rotate_delete_and_survive_restart() {
     assert_eq!(client.admin("DELETE", &format!("/connections/{}", b.id), None).status, 204);
     assert_eq!(client.scim(&b, "GET", "/Users", None).status, 401);
     let after = client.admin("GET", "/users", None);
-    assert_eq!(names(&after), vec!["alice@a.example", "shared@x.example"]);
+    assert_eq!(after.user_names(), vec!["alice@a.example", "shared@x.example"]);
     assert_eq!(client.admin("GET", &format!("/connections/{}", b.id), None).status, 404);
 }
 

@@ -14,7 +14,7 @@ use idplex_e2e::spin::host_interfaces::HostInterfaces;
 use idplex_e2e::spin::manifest::{Inherit, resolve_path};
 use idplex_e2e::spin::server::{SpinApp, SpinServer};
 use idplex_e2e::spin::{BUILD_COMMAND, ComposedApp, ROUTE, manifest_path, spin_3_host_interfaces_path};
-use idplex_e2e::{ADMIN_TOKEN, Credentials, Reply, user};
+use idplex_e2e::{ADMIN_TOKEN, Credentials, user};
 use serde_json::json;
 
 /// The composed app and its compiled form, built once per test process.
@@ -37,17 +37,6 @@ fn variables(provided: &[(&str, &str)]) -> BTreeMap<String, String> {
 
 fn start(data: &std::path::Path, provided: &[(&str, &str)]) -> SpinServer {
     SpinServer::start(&app().1, data, variables(provided)).unwrap_or_else(|e| panic!("{e:#}"))
-}
-
-fn names(reply: &Reply) -> Vec<String> {
-    let mut out: Vec<String> = reply.json["users"]
-        .as_array()
-        .expect("users")
-        .iter()
-        .map(|u| u["userName"].as_str().unwrap_or_default().to_owned())
-        .collect();
-    out.sort();
-    out
 }
 
 #[test]
@@ -149,7 +138,7 @@ fn two_connections_provision_list_rotate_delete_and_survive_restart_on_spin() {
     let all = client.admin("GET", "/users", None);
     assert_eq!(all.json["totalResults"], 4);
     let only_b = client.admin("GET", &format!("/users?connection={}", b.id), None);
-    assert_eq!(names(&only_b), vec!["bob@b.example", "shared@x.example"]);
+    assert_eq!(only_b.user_names(), vec!["bob@b.example", "shared@x.example"]);
 
     let renamed = client.admin("PATCH", &format!("/connections/{}", b.id), Some(&json!({"name": "Company B - Entra"})));
     assert_eq!(renamed.status, 200);
@@ -174,7 +163,7 @@ fn two_connections_provision_list_rotate_delete_and_survive_restart_on_spin() {
 
     assert_eq!(client.admin("DELETE", &format!("/connections/{}", b.id), None).status, 204);
     assert_eq!(client.scim(&b, "GET", "/Users", None).status, 401);
-    assert_eq!(names(&client.admin("GET", "/users", None)), vec!["alice@a.example", "shared@x.example"]);
+    assert_eq!(client.admin("GET", "/users", None).user_names(), vec!["alice@a.example", "shared@x.example"]);
 }
 
 #[test]

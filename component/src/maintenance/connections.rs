@@ -100,9 +100,8 @@ pub(crate) fn check(checker: &mut Checker<'_, '_>, all: &[String]) -> Result<Vec
     }
     for key in under(all, "conn/") {
         let id = &key["conn/".len()..];
-        let young = read_json::<ConnectionRecord>(store, key)?.is_some_and(|r| {
-            r.state != RecordState::Live && checker.now - r.last_modified.max(r.created) <= GRACE_MILLIS
-        });
+        let young = read_json::<ConnectionRecord>(store, key)?
+            .is_some_and(|r| checker.in_flight(r.state, r.created, r.last_modified));
         if !listed.contains(id) && !young {
             checker.violation(
                 "unlisted-record",

@@ -28,6 +28,18 @@ pub(crate) struct Checker<'a, 'b> {
 }
 
 impl Checker<'_, '_> {
+    /// Whether a record not yet `Live` (or being deleted) is still within the grace period in
+    /// which a create or delete may be in flight, so it is not judged yet.
+    pub(crate) fn in_flight(
+        &self,
+        state: crate::storage::connections::RecordState,
+        created: i64,
+        last_modified: i64,
+    ) -> bool {
+        state != crate::storage::connections::RecordState::Live
+            && self.now - last_modified.max(created) <= crate::storage::unique::GRACE_MILLIS
+    }
+
     /// Records a violation and, when repairing, runs `fix`.
     pub(crate) fn violation(
         &mut self,

@@ -133,9 +133,8 @@ fn check_kind(
     let record_prefix = format!("res/{connection}/{tag}/");
     for key in under(all, &record_prefix) {
         let id = &key[record_prefix.len()..];
-        let young = read_json::<ResourceRecord>(store, key)?.is_some_and(|r| {
-            r.state != RecordState::Live && checker.now - r.last_modified.max(r.created) <= GRACE_MILLIS
-        });
+        let young = read_json::<ResourceRecord>(store, key)?
+            .is_some_and(|r| checker.in_flight(r.state, r.created, r.last_modified));
         if !seen.contains(id) && !young {
             checker.violation(
                 "unlisted-record",

@@ -12,6 +12,14 @@ fn user(name: &str) -> serde_json::Value {
     json!({"schemas": [USER], "userName": name})
 }
 
+/// Rewrites the `state` of the stored record at `key`, as a crash between two writes leaves it.
+fn set_state(h: &Harness, key: &str, state: &str) {
+    let mut record: serde_json::Value =
+        serde_json::from_slice(&h.store.get(key).expect("get").expect("record")).expect("json");
+    record["state"] = json!(state);
+    h.store.set(key, record.to_string().as_bytes()).expect("set");
+}
+
 fn kinds(h: &Harness, repair: bool) -> Vec<&'static str> {
     let report = check(&App::new(&h.store, &h.env), repair).expect("check");
     report.violations.iter().map(|v| v.kind).collect()
@@ -50,10 +58,7 @@ fn interrupted_user_delete_is_finished() {
     let id = h.scim(&c, "POST", "/Users", Some(user("a"))).body_json()["id"].as_str().unwrap_or_default().to_owned();
     // The first step of a delete, then a crash.
     let key = format!("res/{}/u/{id}", c.id);
-    let mut record: serde_json::Value =
-        serde_json::from_slice(&h.store.get(&key).expect("get").expect("record")).expect("json");
-    record["state"] = json!("deleted");
-    h.store.set(&key, record.to_string().as_bytes()).expect("set");
+    set_state(&h, &key, "deleted");
     // A deletion in flight is not judged until the grace period has passed.
     assert!(kinds(&h, false).is_empty());
     h.env.millis.set(h.env.millis.get() + 2 * crate::storage::unique::GRACE_MILLIS);
@@ -80,10 +85,7 @@ fn create_cut_short_before_its_commit_is_garbage_after_the_grace_period() {
     let id = h.scim(&c, "POST", "/Users", Some(user("a"))).body_json()["id"].as_str().unwrap_or_default().to_owned();
     // Drop the claim: as if the process died between listing the record and claiming.
     let key = format!("res/{}/u/{id}", c.id);
-    let mut record: serde_json::Value =
-        serde_json::from_slice(&h.store.get(&key).expect("get").expect("record")).expect("json");
-    record["state"] = json!("pending");
-    h.store.set(&key, record.to_string().as_bytes()).expect("set");
+    set_state(&h, &key, "pending");
     let claim = crate::storage::keys::resource_unique(&c.id, crate::storage::keys::Kind::User, "userName", "a");
     h.store.delete(&claim).expect("delete");
     assert!(kinds(&h, false).is_empty());
@@ -99,10 +101,7 @@ fn create_cut_short_after_its_commit_is_finished_by_the_next_read() {
     let c = h.connection("A");
     let id = h.scim(&c, "POST", "/Users", Some(user("a"))).body_json()["id"].as_str().unwrap_or_default().to_owned();
     let key = format!("res/{}/u/{id}", c.id);
-    let mut record: serde_json::Value =
-        serde_json::from_slice(&h.store.get(&key).expect("get").expect("record")).expect("json");
-    record["state"] = json!("pending");
-    h.store.set(&key, record.to_string().as_bytes()).expect("set");
+    set_state(&h, &key, "pending");
     assert_eq!(h.scim(&c, "GET", &format!("/Users/{id}"), None).status, 200);
     let after: serde_json::Value =
         serde_json::from_slice(&h.store.get(&key).expect("get").expect("record")).expect("json");

@@ -11,13 +11,14 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{Context as _, anyhow};
 use hyper::server::conn::http1;
 use idplex_host::config::{ConfigCtx, ConfigView};
 use idplex_host::kv::wasi_impl::{KeyValueCtx, KeyValueView};
 use idplex_host::kv::{StoreSpec, open_backend};
+
+use crate::server_thread::ServerThread;
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{Engine, Store};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
@@ -78,8 +79,7 @@ struct Shared {
 pub struct SpinServer {
     /// Its origin, e.g. `http://127.0.0.1:34567`.
     pub url: String,
-    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<std::thread::JoinHandle<()>>,
+    thread: ServerThread,
 }
 
 impl SpinServer {
@@ -89,30 +89,8 @@ impl SpinServer {
         let backend = open_backend(&StoreSpec::default(), data_dir)?;
         let shared =
             Arc::new(Shared { app: app.clone(), kv: KeyValueCtx::new(backend), config: ConfigCtx::new(variables) });
-        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let (shutdown_tx, shutdown_rx) = tokio::sync::oneshot::channel::<()>();
-        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-        let thread = std::thread::spawn(move || {
-            runtime.block_on(async move {
-                let bound = tokio::net::TcpListener::bind("127.0.0.1:0").await;
-                let listener = match bound.and_then(|l| l.local_addr().map(|addr| (l, addr))) {
-                    Ok((listener, addr)) => {
-                        let _ = addr_tx.send(Ok(addr));
-                        listener
-                    }
-                    Err(e) => {
-                        let _ = addr_tx.send(Err(e));
-                        return;
-                    }
-                };
-                serve(shared, listener, async move {
-                    let _ = shutdown_rx.await;
-                })
-                .await;
-            });
-        });
-        let addr = addr_rx.recv_timeout(Duration::from_secs(60)).context("the server did not start")??;
-        Ok(SpinServer { url: format!("http://{addr}"), shutdown: Some(shutdown_tx), thread: Some(thread) })
+        let thread = ServerThread::spawn(move |listener, shutdown| serve(shared, listener, shutdown))?;
+        Ok(SpinServer { url: thread.url.clone(), thread })
     }
 
     /// A client for this server, as `Server::client` gives for the `idplex` executable.
@@ -121,23 +99,8 @@ impl SpinServer {
     }
 
     /// Stops the server and waits until it has shut down.
-    pub fn stop(mut self) {
-        self.shutdown_now();
-    }
-
-    fn shutdown_now(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-impl Drop for SpinServer {
-    fn drop(&mut self) {
-        self.shutdown_now();
+    pub fn stop(self) {
+        self.thread.stop();
     }
 }
 
