@@ -9,6 +9,7 @@ use crate::ids;
 use crate::storage::connections::{self, ConnectionRecord};
 use crate::storage::keys::Kind;
 use crate::storage::resources::{ResourceRecord, Resources};
+use crate::storage::stats;
 use crate::time::Timestamp;
 
 /// The largest page returned.
@@ -151,10 +152,9 @@ pub fn list(app: &App<'_>, query: &UserQuery) -> Result<UserPage, ConnectionErro
         let users = found.into_iter().skip(skip).take(count as usize).collect();
         return Ok(UserPage { total_results, start_index, users });
     }
-    let mut lengths = Vec::with_capacity(scope.len());
-    for connection in &scope {
-        lengths.push(Resources::new(app.store, &connection.id, Kind::User).listed()?);
-    }
+    // One store call for every connection's user count (the listing directories).
+    let scope_ids: Vec<&str> = scope.iter().map(|c| c.id.as_str()).collect();
+    let lengths: Vec<usize> = stats::read_many(app.store, &scope_ids)?.iter().map(|s| s.users as usize).collect();
     let total_results = lengths.iter().sum::<usize>() as u64;
     let mut users = Vec::new();
     let mut offset = skip;

@@ -258,11 +258,6 @@ impl<'a> Resources<'a> {
         self.list().page(offset, count)
     }
 
-    /// The listing's length (may count records not yet committed or being deleted).
-    pub fn listed(&self) -> Result<usize, StorageError> {
-        self.list().length()
-    }
-
     /// The visible records among `ids`, in the same order, with one store call (plus one per
     /// pending record).
     pub fn get_many(&self, ids: &[String]) -> Result<Vec<ResourceRecord>, StorageError> {
