@@ -294,6 +294,26 @@ fn groups_with_members_and_user_groups_attribute() {
     ]})));
     assert_eq!(bad.status, 400);
     assert!(h.scim(&c, "GET", &format!("/Groups/{gid}"), None).body_json().get("members").is_none());
+
+    // Member values are immutable: changing one is a mutability error, an unknown one a bad path.
+    let immutable = h.scim(
+        &c,
+        "PATCH",
+        &format!("/Groups/{gid}"),
+        Some(json!({"schemas": [PATCH], "Operations": [
+            {"op": "replace", "path": format!("members[value eq \"{u1}\"].value"), "value": u2}
+        ]})),
+    );
+    assert_eq!((immutable.status, immutable.body_json()["scimType"].clone()), (400, json!("mutability")));
+    let unknown = h.scim(
+        &c,
+        "PATCH",
+        &format!("/Groups/{gid}"),
+        Some(json!({"schemas": [PATCH], "Operations": [
+            {"op": "replace", "path": format!("members[value eq \"{u1}\"].nope"), "value": 1}
+        ]})),
+    );
+    assert_eq!(unknown.body_json()["scimType"], "invalidPath");
 }
 
 #[test]

@@ -63,9 +63,12 @@ pub fn split_ops(ops: Vec<PatchOp>) -> Result<(Vec<PatchOp>, Vec<MemberChange>),
                 if is_members(&path.attr.name)
                     && path.attr.schema.as_deref().is_none_or(|s| s.eq_ignore_ascii_case(GROUP)) =>
             {
-                if path.target_sub_attr().is_some() {
+                if let Some(sub) = path.target_sub_attr() {
+                    // Every sub-attribute of a member is immutable or read-only (RFC 7643 §4.2).
+                    let known = super::schema::GROUP_SCHEMA.find(None, "members").and_then(|m| m.sub_attribute(sub));
+                    let scim_type = if known.is_some() { ScimType::Mutability } else { ScimType::InvalidPath };
                     return Err(ScimError::bad_request(
-                        ScimType::InvalidPath,
+                        scim_type,
                         format!("{path}: members can only be added or removed, not changed"),
                     ));
                 }
