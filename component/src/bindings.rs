@@ -10,7 +10,7 @@ use crate::app::App;
 use crate::connection::{self, ConnectionError, ConnectionView, Issued};
 use crate::end_users::{self, EndUser, UserPage, UserQuery};
 use crate::env::Env;
-use crate::store::{CasHandle, KvStore, StoreError, SwapError};
+use crate::store::{CasHandle, KvStore, StoreError, SwapError, Tolerant};
 use crate::time::Timestamp;
 
 wit_bindgen::generate!({
@@ -151,7 +151,7 @@ impl wit_handler::Guest for Component {
         let request =
             crate::http::Request::new(&request.method, &request.path_with_query, request.headers, request.body);
         let response = match WasiStore::open() {
-            Ok(store) => crate::handle(&App::new(&store, &WasiEnv), &request),
+            Ok(store) => crate::handle(&App::new(&Tolerant::new(store), &WasiEnv), &request),
             Err(e) => storage_unavailable(&e),
         };
         wit_handler::Response { status: response.status, headers: response.headers, body: response.body }
@@ -213,7 +213,7 @@ fn wit_page(page: UserPage) -> wit_admin::UserPage {
 
 /// Runs `f` with an app over the bucket, mapping errors to the WIT admin error.
 fn with_app<T>(f: impl FnOnce(&App<'_>, Option<&str>) -> Result<T, ConnectionError>) -> Result<T, wit_admin::Error> {
-    let store = WasiStore::open().map_err(|e| wit_admin::Error::Storage(e.to_string()))?;
+    let store = Tolerant::new(WasiStore::open().map_err(|e| wit_admin::Error::Storage(e.to_string()))?);
     let app = App::new(&store, &WasiEnv);
     let base = app.public_base_url();
     f(&app, base.as_deref()).map_err(admin_error)
@@ -257,7 +257,7 @@ impl wit_admin::Guest for Component {
 
 impl wit_maintenance::Guest for Component {
     fn check(repair: bool) -> Result<wit_maintenance::Report, String> {
-        let store = WasiStore::open().map_err(|e| e.to_string())?;
+        let store = Tolerant::new(WasiStore::open().map_err(|e| e.to_string())?);
         let report = crate::maintenance::check(&App::new(&store, &WasiEnv), repair).map_err(|e| e.to_string())?;
         Ok(wit_maintenance::Report {
             keys: report.keys,

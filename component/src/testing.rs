@@ -5,15 +5,35 @@ use serde_json::Value;
 use crate::App;
 use crate::env::TestEnv;
 use crate::http::{Request, Response};
+use crate::store::faulty::{Faults, FaultyStore};
 use crate::store::memory::MemoryStore;
+use crate::store::{KvStore, Tolerant};
+
+std::thread_local! {
+    /// Faults every [`Harness::new`] on this thread injects (see [`with_faults`]).
+    static FAULTS: std::cell::Cell<Option<Faults>> = const { std::cell::Cell::new(None) };
+}
+
+/// Runs `scenario` with every harness it makes serving requests through a store with `faults`
+/// (the store's contents stay readable, unfaulted, through [`Harness::store`]).
+pub fn with_faults(faults: Faults, scenario: fn()) {
+    FAULTS.with(|f| f.set(Some(faults)));
+    let outcome = std::panic::catch_unwind(scenario);
+    FAULTS.with(|f| f.set(None));
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
 
 /// The admin token of every harness.
 pub const ADMIN_TOKEN: &str = "admin-secret";
 
 /// An in-memory product.
 pub struct Harness {
-    /// The bucket.
+    /// The bucket, as it really is.
     pub store: MemoryStore,
+    /// What requests see of the bucket when faults are injected.
+    faulty: Option<Tolerant<FaultyStore<MemoryStore>>>,
     /// Clock, randomness, configuration.
     pub env: TestEnv,
 }
@@ -29,7 +49,18 @@ pub struct TestConnection {
 impl Harness {
     /// A fresh product with [`ADMIN_TOKEN`] configured.
     pub fn new() -> Self {
-        Harness { store: MemoryStore::default(), env: TestEnv::with_admin_token(ADMIN_TOKEN) }
+        let store = MemoryStore::default();
+        let faulty =
+            FAULTS.with(std::cell::Cell::get).map(|faults| Tolerant::new(FaultyStore::new(store.clone(), faults)));
+        Harness { store, faulty, env: TestEnv::with_admin_token(ADMIN_TOKEN) }
+    }
+
+    /// The store requests go through (faulty when faults are injected).
+    pub fn request_store(&self) -> &dyn KvStore {
+        match &self.faulty {
+            Some(faulty) => faulty,
+            None => &self.store,
+        }
     }
 
     /// Sends a request with headers.
@@ -37,7 +68,7 @@ impl Harness {
         let mut all: Vec<(String, String)> = vec![("host".into(), "idplex.test".into())];
         all.extend(headers.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())));
         let body = body.map(|b| serde_json::to_vec(&b).unwrap_or_default()).unwrap_or_default();
-        crate::handle(&App::new(&self.store, &self.env), &Request::new(method, path, all, body))
+        crate::handle(&App::new(self.request_store(), &self.env), &Request::new(method, path, all, body))
     }
 
     /// An admin API request.

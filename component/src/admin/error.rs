@@ -4,6 +4,7 @@ use serde_json::json;
 
 use crate::connection::ConnectionError;
 use crate::http::Response;
+use crate::storage::StorageError;
 
 /// A failed admin API request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,8 +19,10 @@ pub enum AdminError {
     InvalidArgument(String),
     /// 409: the name is taken.
     NameTaken,
-    /// 500: storage failed (details are not shown).
+    /// 500: a stored document is corrupt (details are not shown).
     Storage,
+    /// 503: the key-value store failed or stayed contended; the request may be retried.
+    Unavailable,
 }
 
 impl AdminError {
@@ -31,10 +34,17 @@ impl AdminError {
             AdminError::MethodNotAllowed => (405, "method_not_allowed", "method not allowed on this resource".into()),
             AdminError::InvalidArgument(why) => (400, "invalid_argument", why.clone()),
             AdminError::NameTaken => (409, "name_taken", "another connection already has that name".into()),
-            AdminError::Storage => (500, "storage", "internal storage error; the request may be retried".into()),
+            AdminError::Storage => (500, "storage", "internal storage error".into()),
+            AdminError::Unavailable => {
+                (503, "storage_unavailable", "storage temporarily unavailable; retry the request".into())
+            }
         };
         let response = Response::json(status, &json!({"error": {"code": code, "message": message}}));
-        if status == 401 { response.header("www-authenticate", "Bearer realm=\"idplex-admin\"") } else { response }
+        match status {
+            401 => response.header("www-authenticate", "Bearer realm=\"idplex-admin\""),
+            503 => response.header("retry-after", "1"),
+            _ => response,
+        }
     }
 }
 
@@ -44,7 +54,8 @@ impl From<ConnectionError> for AdminError {
             ConnectionError::NotFound => AdminError::NotFound("no connection has that id".into()),
             ConnectionError::InvalidArgument(why) => AdminError::InvalidArgument(why),
             ConnectionError::NameTaken => AdminError::NameTaken,
-            ConnectionError::Storage(_) => AdminError::Storage,
+            ConnectionError::Storage(StorageError::Store(_)) => AdminError::Unavailable,
+            ConnectionError::Storage(StorageError::Corrupt { .. }) => AdminError::Storage,
         }
     }
 }

@@ -103,6 +103,12 @@ impl ScimError {
         ScimError { status: 500, scim_type: None, detail: "internal error; the request may be retried".into() }
     }
 
+    /// 503 when the key-value store failed or stayed contended: nothing half-done is left that
+    /// readers cannot finish, and the request may be retried.
+    pub fn unavailable() -> Self {
+        ScimError { status: 503, scim_type: None, detail: "storage temporarily unavailable; retry the request".into() }
+    }
+
     /// The response carrying this error.
     pub fn to_response(&self) -> Response {
         let mut body = json!({
@@ -114,7 +120,11 @@ impl ScimError {
             body["scimType"] = json!(t.as_str());
         }
         let response = Response::scim(self.status, &body);
-        if self.status == 401 { response.header("www-authenticate", "Bearer realm=\"idplex\"") } else { response }
+        match self.status {
+            401 => response.header("www-authenticate", "Bearer realm=\"idplex\""),
+            503 => response.header("retry-after", "1"),
+            _ => response,
+        }
     }
 }
 
@@ -127,8 +137,11 @@ impl fmt::Display for ScimError {
 impl std::error::Error for ScimError {}
 
 impl From<StorageError> for ScimError {
-    fn from(_: StorageError) -> Self {
-        ScimError::internal()
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::Store(_) => ScimError::unavailable(),
+            StorageError::Corrupt { .. } => ScimError::internal(),
+        }
     }
 }
 

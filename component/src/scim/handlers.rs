@@ -156,6 +156,7 @@ impl Endpoint<'_> {
             unique: (self.kind.unique)(&body),
             lookup: (self.kind.lookup)(&body),
             body: Value::Object(body),
+            writes: Vec::new(),
         };
         let record = self.resources().create(record, now).map_err(|e| write_error(self.kind, e))?;
         self.apply_members(&record.id, &members)?;

@@ -103,25 +103,31 @@ impl<'a> ChunkedList<'a> {
     }
 
     /// Applies `change` to chunk `n` with CAS and records the result in the directory.
-    /// `change` returns how many ids it placed or removed (0: leave the chunk alone).
-    fn change_chunk(&self, n: u32, mut change: impl FnMut(&mut Vec<String>) -> usize) -> Result<usize, StorageError> {
+    /// `change` returns how many ids it affected and whether it changed the chunk; the
+    /// directory is recorded whenever ids were affected (also when an earlier, unacknowledged
+    /// write of this same change is found applied).
+    fn change_chunk(
+        &self,
+        n: u32,
+        mut change: impl FnMut(&mut Vec<String>) -> (usize, bool),
+    ) -> Result<usize, StorageError> {
         let key = keys::chunk(&self.prefix, n);
-        let (changed, len, seq) = update(self.store, &key, |current| {
+        let (affected, len, seq) = update(self.store, &key, |current| {
             let mut chunk: Chunk = match current {
                 None => Chunk::default(),
                 Some(bytes) => decode(&key, bytes)?,
             };
-            let changed = change(&mut chunk.ids);
-            if changed == 0 {
-                return Ok::<_, StorageError>(Update::Keep((0, chunk.ids.len(), chunk.seq)));
+            let (affected, changed) = change(&mut chunk.ids);
+            if !changed {
+                return Ok::<_, StorageError>(Update::Keep((affected, chunk.ids.len(), chunk.seq)));
             }
             chunk.seq += 1;
-            Ok(Update::Write(encode(&chunk), (changed, chunk.ids.len(), chunk.seq)))
+            Ok(Update::Write(encode(&chunk), (affected, chunk.ids.len(), chunk.seq)))
         })?;
-        if changed > 0 {
+        if affected > 0 && seq > 0 {
             self.record(n, len, seq)?;
         }
-        Ok(changed)
+        Ok(affected)
     }
 
     /// Appends `id`; returns the chunk number it went to.
@@ -130,6 +136,10 @@ impl<'a> ChunkedList<'a> {
     }
 
     /// Appends many ids with one chunk CAS per chunk touched; returns each id's chunk.
+    ///
+    /// Idempotent per chunk: an id the last chunk already holds counts as placed there and is
+    /// not added again, so a retry after a write whose outcome was unknown (or two concurrent
+    /// appends of the same id) leaves one copy.
     pub fn append_many(&self, ids: &[String]) -> Result<Vec<u32>, StorageError> {
         let mut placed: Vec<u32> = Vec::with_capacity(ids.len());
         if ids.is_empty() {
@@ -141,11 +151,7 @@ impl<'a> ChunkedList<'a> {
         }
         while placed.len() < ids.len() {
             let rest = &ids[placed.len()..];
-            let added = self.change_chunk(chunk, |existing| {
-                let room = CHUNK_CAPACITY.saturating_sub(existing.len()).min(rest.len());
-                existing.extend_from_slice(&rest[..room]);
-                room
-            })?;
+            let added = self.change_chunk(chunk, |existing| place(existing, rest))?;
             placed.extend(std::iter::repeat_n(chunk, added));
             if placed.len() < ids.len() {
                 chunk = self.open_chunk_after(chunk)?;
@@ -168,7 +174,8 @@ impl<'a> ChunkedList<'a> {
         self.change_chunk(chunk, |ids| {
             let before = ids.len();
             ids.retain(|x| !doomed.contains(x));
-            before - ids.len()
+            let removed = before - ids.len();
+            (removed, removed > 0)
         })?;
         Ok(())
     }
@@ -277,6 +284,35 @@ impl<'a> ChunkedList<'a> {
     }
 }
 
+/// Places the leading ids of `rest` in `chunk`: an id the chunk holds already counts as placed;
+/// the others are appended while there is room. Returns how many of `rest` are placed and
+/// whether the chunk changed.
+fn place(chunk: &mut Vec<String>, rest: &[String]) -> (usize, bool) {
+    let mut held: std::collections::HashSet<String> = std::collections::HashSet::new();
+    let many = rest.len() > 4;
+    if many {
+        held.extend(chunk.iter().cloned());
+    }
+    let mut count = 0;
+    let mut changed = false;
+    for id in rest {
+        let present = if many { held.contains(id) } else { chunk.iter().any(|x| x == id) };
+        if present {
+            count += 1;
+        } else if chunk.len() < CHUNK_CAPACITY {
+            if many {
+                held.insert(id.clone());
+            }
+            chunk.push(id.clone());
+            count += 1;
+            changed = true;
+        } else {
+            break;
+        }
+    }
+    (count, changed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -334,6 +370,22 @@ mod tests {
         assert_eq!(list.length().expect("len"), 1);
         assert_eq!(list.all().expect("all").len(), 2);
         assert_eq!(list.length().expect("len"), 2);
+    }
+
+    #[test]
+    fn appends_through_a_store_that_reports_applied_swaps_as_conflicts_keep_one_copy() {
+        use crate::store::faulty::{Faults, FaultyStore};
+        let memory = MemoryStore::default();
+        let store = FaultyStore::new(memory.clone(), Faults::spin_redis());
+        let list = ChunkedList::new(&store, "l".into());
+        for i in 0..5 {
+            list.append(&i.to_string()).expect("append");
+        }
+        list.append("0").expect("append again");
+        let truth = ChunkedList::new(&memory, "l".into());
+        let ids: Vec<String> = truth.all().expect("all").into_iter().map(|(_, id)| id).collect();
+        assert_eq!(ids, vec!["0", "1", "2", "3", "4"]);
+        assert_eq!(truth.length().expect("len"), 5);
     }
 
     #[test]

@@ -17,7 +17,7 @@ use super::connections::RecordState;
 use super::keys::{self, Kind};
 use super::unique::{self, Claimed, Holder};
 use super::{StorageError, decode, encode, read_json};
-use crate::store::{KvStore, StoreError, SwapError, Update};
+use crate::store::{KvStore, StoreError, Swapped, Update};
 
 /// One unique value a record holds: the attribute and its normalised value.
 pub type UniqueValue = (String, String);
@@ -44,6 +44,30 @@ pub struct ResourceRecord {
     pub lookup: Vec<UniqueValue>,
     /// The resource's attributes as stored (no `id`, no `meta`: those are rendered).
     pub body: Value,
+    /// Fingerprints of the last [`RECENT_WRITES`] replacements, newest last: a writer whose
+    /// swap was reported failed finds its own write here even after later writes (see
+    /// `store::update`). Each is the SHA-256 prefix of the record it wrote.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub writes: Vec<String>,
+}
+
+/// How many write fingerprints a record keeps.
+pub const RECENT_WRITES: usize = 8;
+
+impl ResourceRecord {
+    /// Stamps this record with the fingerprint of its content (previous fingerprints kept,
+    /// at most [`RECENT_WRITES`]); returns the fingerprint.
+    fn stamp(&mut self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut bare = self.clone();
+        bare.writes.clear();
+        let digest = Sha256::digest(encode(&bare));
+        let print: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        self.writes.push(print.clone());
+        let excess = self.writes.len().saturating_sub(RECENT_WRITES);
+        self.writes.drain(..excess);
+        print
+    }
 }
 
 /// Why a resource write did not apply.
@@ -296,6 +320,8 @@ impl<'a> Resources<'a> {
             new.created = old.created;
             new.state = RecordState::Live;
             new.version = old.version + 1;
+            new.writes = old.writes.clone();
+            let print = new.stamp();
             let added: Vec<UniqueValue> = new.unique.iter().filter(|v| !old.unique.contains(v)).cloned().collect();
             let dropped: Vec<UniqueValue> = old.unique.iter().filter(|v| !new.unique.contains(v)).cloned().collect();
             if let Some(attribute) = self.claim_all(id, &added, now)? {
@@ -304,21 +330,38 @@ impl<'a> Resources<'a> {
             let indexed: Vec<UniqueValue> = new.lookup.iter().filter(|v| !old.lookup.contains(v)).cloned().collect();
             let unindexed: Vec<UniqueValue> = old.lookup.iter().filter(|v| !new.lookup.contains(v)).cloned().collect();
             self.index_add(id, &indexed)?;
-            match handle.swap(encode(&new)) {
-                Ok(()) => {
+            // A store error here leaves the outcome unknown: the claims and index entries stay
+            // (a claim whose record does not carry the value is free after the grace period;
+            // the index is a superset), since the record may carry them now.
+            match crate::store::swap_settled(self.store, &key, handle, encode(&new))? {
+                Swapped::Applied => {
                     self.release_all(id, &dropped, now)?;
                     self.index_remove(id, &unindexed)?;
                     return Ok(new);
                 }
-                Err(SwapError::Conflict(fresh)) => {
-                    self.release_all(id, &added, now)?;
-                    self.index_remove(id, &indexed)?;
+                Swapped::Conflict(fresh) => {
+                    // Give back only what the record as it now stands does not carry: if this
+                    // write did apply and was then changed again, the new record may hold it.
+                    let now_carried: Option<ResourceRecord> = match fresh.current()? {
+                        Some(bytes) => Some(decode(&key, &bytes)?),
+                        None => None,
+                    };
+                    if now_carried.as_ref().is_some_and(|r| r.writes.contains(&print)) {
+                        // Applied (reported failed), then changed again by a later writer.
+                        self.release_all(id, &dropped, now)?;
+                        self.index_remove(id, &unindexed)?;
+                        return Ok(new);
+                    }
+                    let carried = |v: &UniqueValue, pick: fn(&ResourceRecord) -> &Vec<UniqueValue>| {
+                        now_carried.as_ref().is_some_and(|r| pick(r).contains(v))
+                    };
+                    let unclaim: Vec<UniqueValue> =
+                        added.iter().filter(|v| !carried(v, |r| &r.unique)).cloned().collect();
+                    let unindex: Vec<UniqueValue> =
+                        indexed.iter().filter(|v| !carried(v, |r| &r.lookup)).cloned().collect();
+                    self.release_all(id, &unclaim, now)?;
+                    self.index_remove(id, &unindex)?;
                     handle = fresh;
-                }
-                Err(SwapError::Store(e)) => {
-                    self.release_all(id, &added, now)?;
-                    self.index_remove(id, &indexed)?;
-                    return Err(e.into());
                 }
             }
         }

@@ -4,10 +4,14 @@
 //! over the WIT imports in the component's `bindings` module and by [`memory::MemoryStore`]
 //! for native tests. The trait mirrors `wasi:keyvalue@0.2.0-draft2` (store, atomics, batch).
 
+#[cfg(test)]
+pub mod faulty;
 pub mod memory;
+mod tolerant;
 mod update;
 
-pub use update::{Update, update};
+pub use tolerant::Tolerant;
+pub use update::{Swapped, Update, swap_settled, update};
 
 use std::fmt;
 

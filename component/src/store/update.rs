@@ -1,10 +1,24 @@
 //! Read-modify-write of one key with CAS and retry: the only way the product changes a key
 //! that another request may change at the same time.
+//!
+//! # Writes whose outcome is unknown
+//!
+//! A store's answer to a swap is not always the truth. Spin's Redis provider reports every
+//! applied swap as `cas-failed` (its `UNWATCH <key>` fails after `EXEC`); a networked store can
+//! apply a write and lose the reply. So a failed swap is never taken as "not written":
+//! [`swap_settled`] reads the key again and, if it holds exactly the bytes the swap wrote, the
+//! swap counts as applied. If it holds something else, the caller decides again from that
+//! value; every decision of the storage layer is idempotent (it recognises its own effect in
+//! the value — an id already listed, a claim already held), so deciding again after a write
+//! that did apply, and was then changed by someone else, writes nothing twice.
 
-use super::{KvStore, StoreError, SwapError};
+use super::{CasHandle, KvStore, StoreError, SwapError};
 
 /// How many times a contended update is retried before giving up.
 const MAX_ATTEMPTS: usize = 256;
+
+/// How many times the outcome of a swap that failed with a store error is read back.
+const READ_BACK_ATTEMPTS: usize = 3;
 
 /// What an update closure decided.
 pub enum Update<T> {
@@ -14,9 +28,56 @@ pub enum Update<T> {
     Keep(T),
 }
 
+/// The settled outcome of one swap.
+pub enum Swapped {
+    /// The value is stored (the swap applied, whatever the store reported).
+    Applied,
+    /// The key holds another value; the handle is at it.
+    Conflict(Box<dyn CasHandle>),
+}
+
+/// Swaps `value` in with `handle` and settles what really happened: a reported conflict or
+/// store error is checked against the key's value read back. Fails only when the store stays
+/// unreachable, and then the outcome is unknown (the protocols are ordered so that either
+/// outcome reads correctly, as after a crash).
+pub fn swap_settled(
+    store: &dyn KvStore,
+    key: &str,
+    handle: Box<dyn CasHandle>,
+    value: Vec<u8>,
+) -> Result<Swapped, StoreError> {
+    let error = match handle.swap(value.clone()) {
+        Ok(()) => return Ok(Swapped::Applied),
+        Err(SwapError::Conflict(fresh)) => match fresh.current() {
+            Ok(now) if now.as_deref() == Some(value.as_slice()) => return Ok(Swapped::Applied),
+            Ok(_) => return Ok(Swapped::Conflict(fresh)),
+            Err(e) => e,
+        },
+        Err(SwapError::Store(e)) => e,
+    };
+    let mut last = error;
+    for _ in 0..READ_BACK_ATTEMPTS {
+        let fresh = match store.cas(key) {
+            Ok(fresh) => fresh,
+            Err(e) => {
+                last = e;
+                continue;
+            }
+        };
+        match fresh.current() {
+            Ok(now) if now.as_deref() == Some(value.as_slice()) => return Ok(Swapped::Applied),
+            Ok(_) => return Ok(Swapped::Conflict(fresh)),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
 /// Applies `decide` to the current value of `key` and writes its answer with CAS, retrying
-/// on conflict with the fresh value. `decide` may run several times and must not have side
-/// effects. Errors from `decide` abort the update; store errors convert through `From`.
+/// on conflict with the fresh value. `decide` may run several times, must not have side
+/// effects, and must be idempotent: given a value that already reflects its change, it keeps
+/// it (see the module documentation). Errors from `decide` abort the update; store errors
+/// convert through `From`.
 pub fn update<T, E>(
     store: &dyn KvStore,
     key: &str,
@@ -30,10 +91,9 @@ where
         let current = handle.current()?;
         match decide(current.as_deref())? {
             Update::Keep(result) => return Ok(result),
-            Update::Write(value, result) => match handle.swap(value) {
-                Ok(()) => return Ok(result),
-                Err(SwapError::Conflict(fresh)) => handle = fresh,
-                Err(SwapError::Store(error)) => return Err(error.into()),
+            Update::Write(value, result) => match swap_settled(store, key, handle, value)? {
+                Swapped::Applied => return Ok(result),
+                Swapped::Conflict(fresh) => handle = fresh,
             },
         }
     }
@@ -43,6 +103,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::faulty::{Faults, FaultyStore};
     use crate::store::memory::MemoryStore;
 
     #[test]
@@ -70,5 +131,48 @@ mod tests {
             Ok(Update::Write(next.clone(), next))
         });
         assert_eq!(got, Ok(b"other!".to_vec()));
+    }
+
+    /// Spin's Redis provider reports an applied swap as `cas-failed`: the update must stop
+    /// after one write, not append again (the bug that filled a chunk with 768 copies).
+    #[test]
+    fn swap_applied_but_reported_as_conflict_is_written_once() {
+        let memory = MemoryStore::default();
+        let store = FaultyStore::new(memory.clone(), Faults::spin_redis());
+        let mut decisions = 0;
+        let got: Result<(), StoreError> = update(&store, "k", |cur| {
+            decisions += 1;
+            let mut next = cur.map(<[u8]>::to_vec).unwrap_or_default();
+            next.push(b'x');
+            Ok(Update::Write(next, ()))
+        });
+        assert_eq!(got, Ok(()));
+        assert_eq!(memory.get("k"), Ok(Some(b"x".to_vec())));
+        assert_eq!(decisions, 1);
+    }
+
+    #[test]
+    fn swap_applied_but_reply_lost_is_settled_by_reading_back() {
+        let memory = MemoryStore::default();
+        let faults = Faults { fail_after_per_mille: 1000, ..Faults::default() };
+        let store = FaultyStore::new(memory.clone(), faults);
+        let got: Result<u8, StoreError> = update(&store, "k", |_| Ok(Update::Write(b"v".to_vec(), 1)));
+        assert_eq!(got, Ok(1));
+        assert_eq!(memory.get("k"), Ok(Some(b"v".to_vec())));
+    }
+
+    #[test]
+    fn swap_that_failed_before_applying_is_decided_again() {
+        let memory = MemoryStore::default();
+        let faults = Faults { fail_before_per_mille: 500, seed: 3, ..Faults::default() };
+        let store = FaultyStore::new(memory.clone(), faults);
+        for i in 0..20 {
+            let key = format!("k{i}");
+            let got: Result<(), StoreError> = update(&store, &key, |cur| {
+                Ok(if cur.is_some() { Update::Keep(()) } else { Update::Write(b"v".to_vec(), ()) })
+            });
+            // Either it was written, or the store error is reported; never a silent loss.
+            assert_eq!(got.is_ok(), memory.get(&key) == Ok(Some(b"v".to_vec())));
+        }
     }
 }
