@@ -73,15 +73,26 @@ pub fn fixture_files(dir: &Path) -> Vec<PathBuf> {
 
 /// Replays every fixture file of `dir`, each against a fresh server and connection.
 pub fn replay_dir(dir: &Path) -> Report {
+    replay_dir_on(dir, &mut || idplex_host::StoreSpec::Sqlite)
+}
+
+/// As [`replay_dir`], with each fresh server on the key-value store `store()` gives (a shared
+/// store must give an empty one each time, e.g. another Redis database).
+pub fn replay_dir_on(dir: &Path, store: &mut dyn FnMut() -> idplex_host::StoreSpec) -> Report {
     let mut report = Report::default();
     for file in fixture_files(dir) {
-        replay_file(&file, &mut report);
+        replay_file_on(&file, &store(), &mut report);
     }
     report
 }
 
 /// Replays one fixture file against a fresh server and connection, adding to `report`.
 pub fn replay_file(file: &Path, report: &mut Report) {
+    replay_file_on(file, &idplex_host::StoreSpec::Sqlite, report);
+}
+
+/// As [`replay_file`], with the server on the key-value store `store`.
+pub fn replay_file_on(file: &Path, store: &idplex_host::StoreSpec, report: &mut Report) {
     let label = file.strip_prefix(fixtures_dir()).unwrap_or(file).display().to_string();
     let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{label}: {e}"));
     let fixture: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{label} is not JSON: {e}"));
@@ -90,7 +101,9 @@ pub fn replay_file(file: &Path, report: &mut Report) {
     assert!(fixture["source"].is_string(), "{label}: source is required");
 
     let data = tempfile::tempdir().expect("tempdir");
-    let server = Server::start(data.path());
+    let mut config = idplex_host::HostConfig::new(data.path(), idplex_host::sha256_hex(crate::ADMIN_TOKEN));
+    config.store = store.clone();
+    let server = Server::start_with(config);
     let credentials = server.client().create_connection(fixture["connection"].as_str().or(Some(&label)));
     let mut vars = Vars::from([
         ("base".to_owned(), credentials.scim_url.clone()),

@@ -69,6 +69,9 @@ pub struct ServeArgs {
     /// `redis://[user:password@]host[:port][/db]`, one Redis database shared by many hosts.
     #[arg(long, env = "IDPLEX_STORE", hide_env_values = true, default_value = "sqlite")]
     pub store: StoreSpec,
+    /// Testing only: inject store faults, e.g. `seed=7,before=20,after=20,delay-ms=2`.
+    #[arg(long, hide = true)]
+    pub inject_store_faults: Option<crate::kv::FaultSpec>,
     /// Most requests handled at once.
     #[arg(long, default_value_t = DEFAULT_MAX_CONCURRENCY)]
     pub max_concurrency: usize,

@@ -39,6 +39,8 @@ pub struct HostConfig {
     pub max_body_bytes: usize,
     /// Which key-value backend holds the component's bucket.
     pub store: StoreSpec,
+    /// Faults to inject into every store call (tests only; `None` in production).
+    pub store_faults: Option<kv::FaultSpec>,
 }
 
 impl HostConfig {
@@ -51,6 +53,7 @@ impl HostConfig {
             max_concurrency: DEFAULT_MAX_CONCURRENCY,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             store: StoreSpec::default(),
+            store_faults: None,
         }
     }
 }
@@ -92,7 +95,11 @@ impl Host {
         if config.max_body_bytes == 0 {
             return Err(HostConfigError::BadBodyLimit.into());
         }
-        let backend = kv::open_backend(&config.store, &config.data_dir)?;
+        let mut backend = kv::open_backend(&config.store, &config.data_dir)?;
+        if let Some(spec) = config.store_faults {
+            tracing::warn!("injecting store faults ({spec:?}): for testing only");
+            backend = std::sync::Arc::new(kv::FaultyBackend::new(backend, spec));
+        }
         Ok(Host {
             runtime,
             kv: KeyValueCtx::new(backend),

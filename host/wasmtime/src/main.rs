@@ -47,6 +47,7 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             max_concurrency: args.max_concurrency,
             max_body_bytes: args.max_body_bytes,
             store: args.store.clone(),
+            store_faults: args.inject_store_faults,
         },
     )?;
 

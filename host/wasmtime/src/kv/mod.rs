@@ -7,16 +7,22 @@
 
 #[cfg(test)]
 pub(crate) mod contract;
+mod faulty;
 mod redis;
 mod spec;
+mod spin_redis;
+mod spin_sqlite;
 mod sqlite;
 pub mod wasi_impl;
 
 use std::path::Path;
 use std::sync::Arc;
 
+pub use faulty::{FaultSpec, FaultSpecError, FaultyBackend};
 pub use redis::{RedisBackend, RedisUrl, RedisUrlError};
 pub use spec::{StoreSpec, StoreSpecError};
+pub use spin_redis::SpinRedisBackend;
+pub use spin_sqlite::SpinSqliteBackend;
 pub use sqlite::SqliteBackend;
 
 /// Maximum number of keys one `list_keys` page returns.
@@ -53,6 +59,46 @@ pub enum SwapOutcome {
     /// The key changed since the expected version was read; nothing was written. Carries the
     /// key's latest state, read in the same atomic step, so a retry can start from it.
     Conflict(Versioned),
+}
+
+/// What a store reports of a swap (which, for some stores, is not what happened).
+pub enum SwapReport {
+    /// Reported stored.
+    Swapped,
+    /// Reported not stored because the key changed; may carry the session to retry with
+    /// (otherwise the caller begins a new one, as Spin does).
+    Conflict(Option<Box<dyn CasSession>>),
+}
+
+/// A compare-and-swap in progress on one key, as the store provider keeps it: a version read
+/// (our backends), a `WATCH` on a dedicated connection (Spin's Redis), or the value last read
+/// (Spin's SQLite).
+pub trait CasSession: Send + Sync {
+    /// The key's value for this session (providers may read it again on each call).
+    fn current(&mut self, backend: &dyn KvBackend) -> Result<Option<Vec<u8>>, KvError>;
+    /// Writes `value` if the key is unchanged by the provider's rule.
+    fn swap(self: Box<Self>, backend: &dyn KvBackend, value: &[u8]) -> Result<SwapReport, KvError>;
+}
+
+/// The session of a versioned backend: the value and version read in one atomic step.
+struct VersionedSession {
+    key: String,
+    read: Versioned,
+}
+
+impl CasSession for VersionedSession {
+    fn current(&mut self, _backend: &dyn KvBackend) -> Result<Option<Vec<u8>>, KvError> {
+        Ok(self.read.value.clone())
+    }
+
+    fn swap(self: Box<Self>, backend: &dyn KvBackend, value: &[u8]) -> Result<SwapReport, KvError> {
+        Ok(match backend.cas_swap(&self.key, self.read.version, value)? {
+            SwapOutcome::Swapped => SwapReport::Swapped,
+            SwapOutcome::Conflict(latest) => {
+                SwapReport::Conflict(Some(Box::new(VersionedSession { key: self.key, read: latest })))
+            }
+        })
+    }
 }
 
 /// One page of keys from [`KvBackend::list_keys`].
@@ -118,6 +164,18 @@ pub trait KvBackend: Send + Sync + 'static {
     /// One page of keys in an unspecified but stable order, starting after `cursor` (from the
     /// start when `None`).
     fn list_keys(&self, cursor: Option<&str>) -> Result<KeyPage, KvError>;
+
+    /// Begins a compare-and-swap on `key` (`wasi:keyvalue/atomics.cas.new`). By default a
+    /// versioned session over [`KvBackend::cas_read`] and [`KvBackend::cas_swap`]; the doubles
+    /// of Spin's providers keep their providers' own kind of session.
+    fn cas_begin(&self, key: &str) -> Result<Box<dyn CasSession>, KvError> {
+        Ok(Box::new(VersionedSession { key: key.to_owned(), read: self.cas_read(key)? }))
+    }
+
+    /// This backend as a [`FaultyBackend`], if it is one (its sessions run on the inner one).
+    fn as_faulty(&self) -> Option<&FaultyBackend> {
+        None
+    }
 }
 
 /// Opens the backend `spec` names, keeping its files (if it has any) under `data_dir`
@@ -126,5 +184,7 @@ pub fn open_backend(spec: &StoreSpec, data_dir: &Path) -> anyhow::Result<Arc<dyn
     match spec {
         StoreSpec::Sqlite => Ok(Arc::new(SqliteBackend::open_in(data_dir)?)),
         StoreSpec::Redis(url) => Ok(Arc::new(RedisBackend::open(url)?)),
+        StoreSpec::SpinRedis(url) => Ok(Arc::new(SpinRedisBackend::open(url)?)),
+        StoreSpec::SpinSqlite => Ok(Arc::new(SpinSqliteBackend::open_in(data_dir)?)),
     }
 }

@@ -14,6 +14,12 @@ pub enum StoreSpec {
     Sqlite,
     /// One Redis database shared by any number of hosts (`redis://[user:password@]host[:port][/db]`).
     Redis(RedisUrl),
+    /// Test double of Spin's Redis provider, bugs included (`spin-redis://host:port/db`): swap
+    /// reports `cas-failed` after applying, `get-many` runs `KEYS`. For testing only.
+    SpinRedis(RedisUrl),
+    /// Test double of Spin's SQLite provider (`spin-sqlite`, file `spin-kv.sqlite3` in the data
+    /// directory): swap compares values and upserts when the key was absent. For testing only.
+    SpinSqlite,
 }
 
 /// Why a `--store` value was rejected. Never contains a password given with it.
@@ -41,6 +47,12 @@ impl FromStr for StoreSpec {
         if s.eq_ignore_ascii_case("sqlite") {
             return Ok(StoreSpec::Sqlite);
         }
+        if s.eq_ignore_ascii_case("spin-sqlite") {
+            return Ok(StoreSpec::SpinSqlite);
+        }
+        if let Some(rest) = s.strip_prefix("spin-redis://") {
+            return Ok(StoreSpec::SpinRedis(format!("redis://{rest}").parse()?));
+        }
         match s.split_once("://").map(|(scheme, _)| scheme.to_ascii_lowercase()) {
             Some(scheme) if scheme == "redis" => Ok(StoreSpec::Redis(s.parse()?)),
             Some(scheme) if scheme == "rediss" => Err(StoreSpecError::NotSupportedYet { scheme }),
@@ -56,6 +68,8 @@ impl fmt::Display for StoreSpec {
         match self {
             StoreSpec::Sqlite => f.write_str("sqlite"),
             StoreSpec::Redis(url) => url.fmt(f),
+            StoreSpec::SpinRedis(url) => write!(f, "spin-{url}"),
+            StoreSpec::SpinSqlite => f.write_str("spin-sqlite"),
         }
     }
 }

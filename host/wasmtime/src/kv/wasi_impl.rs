@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use wasmtime::component::{HasData, Linker, Resource, ResourceTable, ResourceTableError};
 
-use super::{CasVersion, KvBackend, KvError, SwapOutcome, Versioned};
+use super::{CasSession, KvBackend, KvError, SwapReport};
 use crate::bindings::wasi::keyvalue::{atomics, batch, store};
 
 /// The only bucket identifier the host provides.
@@ -40,10 +40,10 @@ pub struct KeyValueView<'a> {
 /// An open `bucket` resource. Only `default` exists, so it carries no state.
 pub struct Bucket;
 
-/// A `cas` resource: a key and the value and version read when the handle was made.
+/// A `cas` resource: the key and the backend's session on it.
 pub struct Cas {
     key: String,
-    read: Versioned,
+    session: Box<dyn CasSession>,
 }
 
 /// A failed key-value call, before conversion to the WIT `error` (or a trap).
@@ -155,12 +155,13 @@ impl store::HostBucket for KeyValueView<'_> {
 impl atomics::HostCas for KeyValueView<'_> {
     fn new(&mut self, bucket: Resource<Bucket>, key: String) -> Result<Resource<Cas>, KeyValueError> {
         self.bucket(&bucket)?;
-        let read = self.backend().cas_read(&key)?;
-        Ok(self.table.push(Cas { key, read })?)
+        let session = self.backend().cas_begin(&key)?;
+        Ok(self.table.push(Cas { key, session })?)
     }
 
     fn current(&mut self, cas: Resource<Cas>) -> Result<Option<Vec<u8>>, KeyValueError> {
-        Ok(self.table.get(&cas)?.read.value.clone())
+        let backend = self.ctx.backend.clone();
+        Ok(self.table.get_mut(&cas)?.session.current(backend.as_ref())?)
     }
 
     fn drop(&mut self, cas: Resource<Cas>) -> wasmtime::Result<()> {
@@ -176,15 +177,29 @@ impl atomics::Host for KeyValueView<'_> {
     }
 
     fn swap(&mut self, cas: Resource<Cas>, value: Vec<u8>) -> wasmtime::Result<Result<(), atomics::CasError>> {
-        let Cas { key, read } = self.table.delete(cas)?;
-        let expected: CasVersion = read.version;
-        match self.backend().cas_swap(&key, expected, &value) {
-            Ok(SwapOutcome::Swapped) => Ok(Ok(())),
-            Ok(SwapOutcome::Conflict(latest)) => {
-                let fresh = self.table.push(Cas { key, read: latest })?;
+        let Cas { key, session } = self.table.delete(cas)?;
+        let store_error = |e: KvError| Ok(Err(atomics::CasError::StoreError(store::Error::Other(e.to_string()))));
+        match session.swap(self.backend(), &value) {
+            Ok(SwapReport::Swapped) => Ok(Ok(())),
+            Ok(SwapReport::Conflict(next)) => {
+                // As Spin does: a new session, read once, handed back with the failure.
+                let session = match next {
+                    Some(session) => session,
+                    None => {
+                        let mut session = match self.backend().cas_begin(&key) {
+                            Ok(session) => session,
+                            Err(e) => return store_error(e),
+                        };
+                        if let Err(e) = session.current(self.backend()) {
+                            return store_error(e);
+                        }
+                        session
+                    }
+                };
+                let fresh = self.table.push(Cas { key, session })?;
                 Ok(Err(atomics::CasError::CasFailed(fresh)))
             }
-            Err(e) => Ok(Err(atomics::CasError::StoreError(store::Error::Other(e.to_string())))),
+            Err(e) => store_error(e),
         }
     }
 }

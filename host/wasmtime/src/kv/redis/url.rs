@@ -24,7 +24,7 @@ pub struct RedisUrlError {
 
 impl RedisUrl {
     /// The URL with its password, for the Redis client only.
-    pub(super) fn expose(&self) -> &str {
+    pub(in crate::kv) fn expose(&self) -> &str {
         &self.url
     }
 
