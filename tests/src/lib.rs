@@ -231,3 +231,20 @@ pub fn user(user_name: &str) -> Value {
         "active": true
     })
 }
+
+/// Runs `request(i)` for `0..n` on `n` threads released at once; returns the results in order.
+pub fn concurrently<T: Send>(n: usize, request: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let barrier = std::sync::Barrier::new(n);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..n)
+            .map(|i| {
+                let (request, barrier) = (&request, &barrier);
+                s.spawn(move || {
+                    barrier.wait();
+                    request(i)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("request thread")).collect()
+    })
+}

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use idplex_e2e::process::Process;
 use idplex_e2e::redis::RedisServer;
-use idplex_e2e::{Client, Credentials, user};
+use idplex_e2e::{Client, Credentials, concurrently, user};
 use serde_json::{Value, json};
 
 /// A Redis server and two `idplex` processes sharing its database 0.
@@ -41,23 +41,6 @@ impl Cluster {
         let (clean, report) = self.redis.check(0, self.data_a.path());
         assert!(clean, "idplex check found violations:\n{report}");
     }
-}
-
-/// Runs `request(i)` for `0..n` on `n` threads at once; returns the results in order.
-fn concurrently<T: Send>(n: usize, request: impl Fn(usize) -> T + Sync) -> Vec<T> {
-    let barrier = std::sync::Barrier::new(n);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..n)
-            .map(|i| {
-                let (request, barrier) = (&request, &barrier);
-                s.spawn(move || {
-                    barrier.wait();
-                    request(i)
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().expect("request thread")).collect()
-    })
 }
 
 fn group(name: &str) -> Value {

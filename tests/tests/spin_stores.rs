@@ -16,26 +16,9 @@ use std::collections::HashSet;
 use idplex_e2e::process::{Process, check_with_args};
 use idplex_e2e::redis::RedisServer;
 use idplex_e2e::replay::{fixtures_dir, replay_dir_on};
-use idplex_e2e::{Client, Credentials, Server, user};
+use idplex_e2e::{Client, Credentials, Server, concurrently, user};
 use idplex_host::{HostConfig, StoreSpec, sha256_hex};
 use serde_json::json;
-
-/// Runs `request(i)` for `0..n` on `n` threads at once; returns the results in order.
-fn concurrently<T: Send>(n: usize, request: impl Fn(usize) -> T + Sync) -> Vec<T> {
-    let barrier = std::sync::Barrier::new(n);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..n)
-            .map(|i| {
-                let (request, barrier) = (&request, &barrier);
-                s.spawn(move || {
-                    barrier.wait();
-                    request(i)
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().expect("request thread")).collect()
-    })
-}
 
 /// Every user of connection `c`, in one page (the tests hold far fewer than 500).
 fn listed_user_names(client: &Client, c: &Credentials) -> Vec<String> {
