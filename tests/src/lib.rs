@@ -58,7 +58,13 @@ pub struct Server {
 impl Server {
     /// Starts a server over the data directory `data`.
     pub fn start(data: &Path) -> Server {
-        let config = HostConfig::new(data, sha256_hex(ADMIN_TOKEN));
+        Self::start_on(data, idplex_host::StoreSpec::Sqlite)
+    }
+
+    /// Starts a server over `data` with its bucket on the key-value store `store`.
+    pub fn start_on(data: &Path, store: idplex_host::StoreSpec) -> Server {
+        let mut config = HostConfig::new(data, sha256_hex(ADMIN_TOKEN));
+        config.store = store;
         Self::start_with(config)
     }
 

@@ -81,18 +81,14 @@ pub fn replay_dir(dir: &Path) -> Report {
 pub fn replay_dir_on(dir: &Path, store: &mut dyn FnMut() -> idplex_host::StoreSpec) -> Report {
     let mut report = Report::default();
     for file in fixture_files(dir) {
-        replay_file_on(&file, &store(), &mut report);
+        replay_file(&file, store(), &mut report);
     }
     report
 }
 
-/// Replays one fixture file against a fresh server and connection, adding to `report`.
-pub fn replay_file(file: &Path, report: &mut Report) {
-    replay_file_on(file, &idplex_host::StoreSpec::Sqlite, report);
-}
-
-/// As [`replay_file`], with the server on the key-value store `store`.
-pub fn replay_file_on(file: &Path, store: &idplex_host::StoreSpec, report: &mut Report) {
+/// Replays one fixture file against a fresh server on the key-value store `store` and a fresh
+/// connection, adding to `report`.
+pub fn replay_file(file: &Path, store: idplex_host::StoreSpec, report: &mut Report) {
     let label = file.strip_prefix(fixtures_dir()).unwrap_or(file).display().to_string();
     let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{label}: {e}"));
     let fixture: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{label} is not JSON: {e}"));
@@ -101,9 +97,7 @@ pub fn replay_file_on(file: &Path, store: &idplex_host::StoreSpec, report: &mut 
     assert!(fixture["source"].is_string(), "{label}: source is required");
 
     let data = tempfile::tempdir().expect("tempdir");
-    let mut config = idplex_host::HostConfig::new(data.path(), idplex_host::sha256_hex(crate::ADMIN_TOKEN));
-    config.store = store.clone();
-    let server = Server::start_with(config);
+    let server = Server::start_on(data.path(), store);
     let credentials = server.client().create_connection(fixture["connection"].as_str().or(Some(&label)));
     let mut vars = Vars::from([
         ("base".to_owned(), credentials.scim_url.clone()),

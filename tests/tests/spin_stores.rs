@@ -17,7 +17,7 @@ use idplex_e2e::process::{Process, check_with_args};
 use idplex_e2e::redis::RedisServer;
 use idplex_e2e::replay::{fixtures_dir, replay_dir_on};
 use idplex_e2e::{Client, Credentials, Server, concurrently, user};
-use idplex_host::{HostConfig, StoreSpec, sha256_hex};
+use idplex_host::StoreSpec;
 use serde_json::json;
 
 /// Every user of connection `c`, in one page (the tests hold far fewer than 500).
@@ -74,16 +74,10 @@ fn on_spin_redis_two_processes_create_list_and_race_exactly() {
     assert!(clean, "idplex check found violations:\n{report}");
 }
 
-fn server_on(store: StoreSpec, data: &std::path::Path) -> Server {
-    let mut config = HostConfig::new(data, sha256_hex(idplex_e2e::ADMIN_TOKEN));
-    config.store = store;
-    Server::start_with(config)
-}
-
 #[test]
 fn on_spin_sqlite_the_user_lifecycle_works() {
     let data = tempfile::tempdir().expect("tempdir");
-    let server = server_on(StoreSpec::SpinSqlite, data.path());
+    let server = Server::start_on(data.path(), StoreSpec::SpinSqlite);
     let client = server.client();
     let c = client.create_connection(Some("Spin SQLite"));
     let created = client.scim(&c, "POST", "/Users", Some(&user("a@x.example")));

@@ -124,7 +124,7 @@ impl<'a> ChunkedList<'a> {
             chunk.seq += 1;
             Ok(Update::Write(encode(&chunk), (affected, chunk.ids.len(), chunk.seq)))
         })?;
-        if affected > 0 && seq > 0 {
+        if affected > 0 {
             self.record(n, len, seq)?;
         }
         Ok(affected)
@@ -288,28 +288,32 @@ impl<'a> ChunkedList<'a> {
 /// the others are appended while there is room. Returns how many of `rest` are placed and
 /// whether the chunk changed.
 fn place(chunk: &mut Vec<String>, rest: &[String]) -> (usize, bool) {
-    let mut held: std::collections::HashSet<String> = std::collections::HashSet::new();
-    let many = rest.len() > 4;
-    if many {
-        held.extend(chunk.iter().cloned());
-    }
-    let mut count = 0;
-    let mut changed = false;
-    for id in rest {
-        let present = if many { held.contains(id) } else { chunk.iter().any(|x| x == id) };
-        if present {
-            count += 1;
+    // One id (every create): a scan costs less than building a set of the chunk.
+    if let [id] = rest {
+        return if chunk.contains(id) {
+            (1, false)
         } else if chunk.len() < CHUNK_CAPACITY {
-            if many {
-                held.insert(id.clone());
-            }
             chunk.push(id.clone());
-            count += 1;
-            changed = true;
+            (1, true)
         } else {
-            break;
-        }
+            (0, false)
+        };
     }
+    let room = CHUNK_CAPACITY.saturating_sub(chunk.len());
+    let mut held: std::collections::HashSet<&str> = chunk.iter().map(String::as_str).collect();
+    let mut fresh: Vec<String> = Vec::new();
+    let mut count = 0;
+    for id in rest {
+        if held.insert(id) {
+            if fresh.len() == room {
+                break;
+            }
+            fresh.push(id.clone());
+        }
+        count += 1;
+    }
+    let changed = !fresh.is_empty();
+    chunk.extend(fresh);
     (count, changed)
 }
 

@@ -308,8 +308,9 @@ impl<'a> Resources<'a> {
     ) -> Result<ResourceRecord, WriteError<E>> {
         let key = self.key(id);
         let mut handle = self.store.cas(&key)?;
+        let mut current = handle.current()?;
         for _ in 0..256 {
-            let Some(bytes) = handle.current()? else { return Err(WriteError::NotFound) };
+            let Some(bytes) = current else { return Err(WriteError::NotFound) };
             let old: ResourceRecord = decode(&key, &bytes)?;
             if !self.visible(&old)? {
                 return Err(WriteError::NotFound);
@@ -333,35 +334,34 @@ impl<'a> Resources<'a> {
             // A store error here leaves the outcome unknown: the claims and index entries stay
             // (a claim whose record does not carry the value is free after the grace period;
             // the index is a superset), since the record may carry them now.
-            match crate::store::swap_settled(self.store, &key, handle, encode(&new))? {
-                Swapped::Applied => {
+            let (fresh, now_bytes) = match crate::store::swap_settled(self.store, &key, handle, encode(&new))? {
+                Swapped::Applied => (None, None),
+                Swapped::Conflict { handle, current } => (Some(handle), current),
+            };
+            let now_record: Option<ResourceRecord> = now_bytes.as_deref().map(|b| decode(&key, b)).transpose()?;
+            // Applied: reported so, or reported failed and then built upon by a later writer.
+            let applied = fresh.is_none() || now_record.as_ref().is_some_and(|r| r.writes.contains(&print));
+            match fresh {
+                Some(fresh) if !applied => {
+                    // Give back only what the record as it now stands does not carry.
+                    let unclaim: Vec<UniqueValue> = added
+                        .iter()
+                        .filter(|v| !now_record.as_ref().is_some_and(|r| r.unique.contains(v)))
+                        .cloned()
+                        .collect();
+                    let unindex: Vec<UniqueValue> = indexed
+                        .iter()
+                        .filter(|v| !now_record.as_ref().is_some_and(|r| r.lookup.contains(v)))
+                        .cloned()
+                        .collect();
+                    self.release_all(id, &unclaim, now)?;
+                    self.index_remove(id, &unindex)?;
+                    (handle, current) = (fresh, now_bytes);
+                }
+                _ => {
                     self.release_all(id, &dropped, now)?;
                     self.index_remove(id, &unindexed)?;
                     return Ok(new);
-                }
-                Swapped::Conflict(fresh) => {
-                    // Give back only what the record as it now stands does not carry: if this
-                    // write did apply and was then changed again, the new record may hold it.
-                    let now_carried: Option<ResourceRecord> = match fresh.current()? {
-                        Some(bytes) => Some(decode(&key, &bytes)?),
-                        None => None,
-                    };
-                    if now_carried.as_ref().is_some_and(|r| r.writes.contains(&print)) {
-                        // Applied (reported failed), then changed again by a later writer.
-                        self.release_all(id, &dropped, now)?;
-                        self.index_remove(id, &unindexed)?;
-                        return Ok(new);
-                    }
-                    let carried = |v: &UniqueValue, pick: fn(&ResourceRecord) -> &Vec<UniqueValue>| {
-                        now_carried.as_ref().is_some_and(|r| pick(r).contains(v))
-                    };
-                    let unclaim: Vec<UniqueValue> =
-                        added.iter().filter(|v| !carried(v, |r| &r.unique)).cloned().collect();
-                    let unindex: Vec<UniqueValue> =
-                        indexed.iter().filter(|v| !carried(v, |r| &r.lookup)).cloned().collect();
-                    self.release_all(id, &unclaim, now)?;
-                    self.index_remove(id, &unindex)?;
-                    handle = fresh;
                 }
             }
         }

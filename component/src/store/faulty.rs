@@ -86,17 +86,21 @@ impl<S: KvStore + Clone + 'static> FaultyStore<S> {
 
     fn write<T>(&self, apply: impl FnOnce() -> Result<T, StoreError>) -> Result<T, StoreError> {
         match self.fate() {
-            Fate::FailBefore => Err(StoreError("injected: failed before applying".into())),
+            Fate::FailBefore => Err(failed_before()),
             Fate::Apply => apply(),
             Fate::FailAfter => {
                 apply()?;
-                Err(StoreError("injected: applied, then the reply was lost".into()))
+                Err(lost_reply())
             }
         }
     }
 }
 
-fn injected_lost_reply() -> StoreError {
+fn failed_before() -> StoreError {
+    StoreError("injected: failed before applying".into())
+}
+
+fn lost_reply() -> StoreError {
     StoreError("injected: applied, then the reply was lost".into())
 }
 
@@ -150,51 +154,34 @@ struct FaultyCas<S> {
     handle: Box<dyn CasHandle>,
 }
 
-impl<S: KvStore + Clone + 'static> FaultyCas<S> {
-    /// A fresh handle, as a provider makes after a failed swap.
-    fn fresh(&self) -> Result<Box<dyn CasHandle>, StoreError> {
-        self.store.cas(&self.key)
-    }
-}
-
 impl<S: KvStore + Clone + 'static> CasHandle for FaultyCas<S> {
     fn current(&self) -> Result<Option<Vec<u8>>, StoreError> {
         self.handle.current()
     }
 
     fn swap(self: Box<Self>, value: Vec<u8>) -> Result<(), SwapError> {
-        let fate = self.store.fate();
-        if fate == Fate::FailBefore {
-            return Err(SwapError::Store(StoreError("injected: failed before applying".into())));
-        }
         let FaultyCas { store, key, handle } = *self;
-        let this = FaultyCas { store, key, handle: Box::new(NoHandle) };
-        match handle.swap(value) {
-            Ok(()) if fate == Fate::FailAfter => Err(SwapError::Store(injected_lost_reply())),
-            Ok(()) if this.store.faults.swap_reports_conflict_after_applying => match this.fresh() {
-                Ok(fresh) => Err(SwapError::Conflict(fresh)),
-                Err(e) => Err(SwapError::Store(e)),
-            },
-            Ok(()) => Ok(()),
-            Err(SwapError::Conflict(_)) => match this.fresh() {
-                Ok(fresh) => Err(SwapError::Conflict(fresh)),
-                Err(e) => Err(SwapError::Store(e)),
-            },
-            Err(SwapError::Store(e)) => Err(SwapError::Store(e)),
+        let fate = store.fate();
+        if fate == Fate::FailBefore {
+            return Err(SwapError::Store(failed_before()));
         }
-    }
-}
-
-/// A placeholder for a handle already consumed.
-struct NoHandle;
-
-impl CasHandle for NoHandle {
-    fn current(&self) -> Result<Option<Vec<u8>>, StoreError> {
-        Err(StoreError("consumed compare-and-swap handle".into()))
-    }
-
-    fn swap(self: Box<Self>, _value: Vec<u8>) -> Result<(), SwapError> {
-        Err(SwapError::Store(StoreError("consumed compare-and-swap handle".into())))
+        let applied = match handle.swap(value) {
+            Ok(()) => true,
+            Err(SwapError::Conflict(_)) => false,
+            Err(SwapError::Store(e)) => return Err(SwapError::Store(e)),
+        };
+        if applied && fate == Fate::FailAfter {
+            return Err(SwapError::Store(lost_reply()));
+        }
+        if applied && !store.faults.swap_reports_conflict_after_applying {
+            return Ok(());
+        }
+        // A conflict, real or reported: a fresh handle through this store, as a provider
+        // makes one after a failed swap.
+        match store.cas(&key) {
+            Ok(fresh) => Err(SwapError::Conflict(fresh)),
+            Err(e) => Err(SwapError::Store(e)),
+        }
     }
 }
 

@@ -32,8 +32,14 @@ pub enum Update<T> {
 pub enum Swapped {
     /// The value is stored (the swap applied, whatever the store reported).
     Applied,
-    /// The key holds another value; the handle is at it.
-    Conflict(Box<dyn CasHandle>),
+    /// The key holds another value: `current`, as read back through `handle` (so the caller
+    /// decides again without reading it a second time).
+    Conflict {
+        /// A handle at the key's current value.
+        handle: Box<dyn CasHandle>,
+        /// That value (`None`: the key does not exist).
+        current: Option<Vec<u8>>,
+    },
 }
 
 /// Swaps `value` in with `handle` and settles what really happened: a reported conflict or
@@ -46,27 +52,26 @@ pub fn swap_settled(
     handle: Box<dyn CasHandle>,
     value: Vec<u8>,
 ) -> Result<Swapped, StoreError> {
-    let error = match handle.swap(value.clone()) {
+    let settle = |handle: Box<dyn CasHandle>| {
+        handle.current().map(|current| {
+            if current.as_deref() == Some(value.as_slice()) {
+                Swapped::Applied
+            } else {
+                Swapped::Conflict { handle, current }
+            }
+        })
+    };
+    let mut last = match handle.swap(value.clone()) {
         Ok(()) => return Ok(Swapped::Applied),
-        Err(SwapError::Conflict(fresh)) => match fresh.current() {
-            Ok(now) if now.as_deref() == Some(value.as_slice()) => return Ok(Swapped::Applied),
-            Ok(_) => return Ok(Swapped::Conflict(fresh)),
+        Err(SwapError::Conflict(fresh)) => match settle(fresh) {
+            Ok(settled) => return Ok(settled),
             Err(e) => e,
         },
         Err(SwapError::Store(e)) => e,
     };
-    let mut last = error;
     for _ in 0..READ_BACK_ATTEMPTS {
-        let fresh = match store.cas(key) {
-            Ok(fresh) => fresh,
-            Err(e) => {
-                last = e;
-                continue;
-            }
-        };
-        match fresh.current() {
-            Ok(now) if now.as_deref() == Some(value.as_slice()) => return Ok(Swapped::Applied),
-            Ok(_) => return Ok(Swapped::Conflict(fresh)),
+        match store.cas(key).and_then(settle) {
+            Ok(settled) => return Ok(settled),
             Err(e) => last = e,
         }
     }
@@ -87,17 +92,17 @@ where
     E: From<StoreError>,
 {
     let mut handle = store.cas(key)?;
+    let mut current = handle.current()?;
     for _ in 0..MAX_ATTEMPTS {
-        let current = handle.current()?;
         match decide(current.as_deref())? {
             Update::Keep(result) => return Ok(result),
             Update::Write(value, result) => match swap_settled(store, key, handle, value)? {
                 Swapped::Applied => return Ok(result),
-                Swapped::Conflict(fresh) => handle = fresh,
+                Swapped::Conflict { handle: fresh, current: now } => (handle, current) = (fresh, now),
             },
         }
     }
-    Err(StoreError(format!("too much contention updating a key after {MAX_ATTEMPTS} attempts")).into())
+    Err(StoreError(format!("too much contention updating {key} after {MAX_ATTEMPTS} attempts")).into())
 }
 
 #[cfg(test)]

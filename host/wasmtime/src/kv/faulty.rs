@@ -170,17 +170,13 @@ impl KvBackend for FaultyBackend {
         self.inner.list_keys(cursor)
     }
 
-    fn as_faulty(&self) -> Option<&FaultyBackend> {
-        Some(self)
-    }
-
     fn cas_begin(&self, key: &str) -> Result<Box<dyn CasSession>, KvError> {
-        self.delay();
         Ok(Box::new(FaultySession { session: self.inner.cas_begin(key)?, fate: self.fate() }))
     }
 }
 
-/// An inner session whose swap meets the fate drawn when it began.
+/// An inner session whose swap meets the fate drawn when it began. It runs on this wrapper,
+/// whose `cas_read`/`cas_swap` pass straight through.
 struct FaultySession {
     session: Box<dyn CasSession>,
     fate: Fate,
@@ -188,29 +184,23 @@ struct FaultySession {
 
 impl CasSession for FaultySession {
     fn current(&mut self, backend: &dyn KvBackend) -> Result<Option<Vec<u8>>, KvError> {
-        self.session.current(inner_of(backend))
+        self.session.current(backend)
     }
 
     fn swap(self: Box<Self>, backend: &dyn KvBackend, value: &[u8]) -> Result<SwapReport, KvError> {
-        let inner = inner_of(backend);
         match self.fate {
             Fate::FailBefore => Err(KvError::Storage("injected fault: failed before applying".into())),
-            Fate::Apply => match self.session.swap(inner, value)? {
+            Fate::Apply => match self.session.swap(backend, value)? {
                 // The retry session must not be a bare inner one: begin afresh through the wrapper.
                 SwapReport::Conflict(_) => Ok(SwapReport::Conflict(None)),
                 SwapReport::Swapped => Ok(SwapReport::Swapped),
             },
             Fate::FailAfter => {
-                self.session.swap(inner, value)?;
+                self.session.swap(backend, value)?;
                 Err(KvError::Storage("injected fault: applied, then the reply was lost".into()))
             }
         }
     }
-}
-
-/// The wrapped backend when `backend` is a [`FaultyBackend`] (sessions run on the inner one).
-fn inner_of(backend: &dyn KvBackend) -> &dyn KvBackend {
-    backend.as_faulty().map_or(backend, |f| f.inner.as_ref())
 }
 
 #[cfg(test)]

@@ -171,11 +171,6 @@ pub trait KvBackend: Send + Sync + 'static {
     fn cas_begin(&self, key: &str) -> Result<Box<dyn CasSession>, KvError> {
         Ok(Box::new(VersionedSession { key: key.to_owned(), read: self.cas_read(key)? }))
     }
-
-    /// This backend as a [`FaultyBackend`], if it is one (its sessions run on the inner one).
-    fn as_faulty(&self) -> Option<&FaultyBackend> {
-        None
-    }
 }
 
 /// Opens the backend `spec` names, keeping its files (if it has any) under `data_dir`

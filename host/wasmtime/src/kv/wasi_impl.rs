@@ -160,8 +160,7 @@ impl atomics::HostCas for KeyValueView<'_> {
     }
 
     fn current(&mut self, cas: Resource<Cas>) -> Result<Option<Vec<u8>>, KeyValueError> {
-        let backend = self.ctx.backend.clone();
-        Ok(self.table.get_mut(&cas)?.session.current(backend.as_ref())?)
+        Ok(self.table.get_mut(&cas)?.session.current(self.ctx.backend.as_ref())?)
     }
 
     fn drop(&mut self, cas: Resource<Cas>) -> wasmtime::Result<()> {
