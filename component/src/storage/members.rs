@@ -47,6 +47,11 @@ impl<'a> Members<'a> {
         Members { store, connection, group }
     }
 
+    /// The connection of the group.
+    pub(crate) fn connection(&self) -> &'a str {
+        self.connection
+    }
+
     pub(crate) fn list(&self) -> ChunkedList<'a> {
         ChunkedList::new(self.store, keys::members(self.connection, self.group))
     }
@@ -96,21 +101,31 @@ impl<'a> Members<'a> {
         }
         let fresh_ids: Vec<String> = fresh.iter().map(|(id, _)| id.clone()).collect();
         let chunks = self.list().append_many(&fresh_ids)?;
+        let placed: Vec<(String, MemberType, u32)> =
+            fresh.into_iter().zip(chunks).map(|((id, kind), chunk)| (id.clone(), *kind, chunk)).collect();
+        self.insert_entries(&placed)
+    }
+
+    /// Inserts the entries of ids just listed (`(id, type, chunk)`); returns how many were
+    /// inserted. An id whose entry a concurrent add inserted first stays a member through that
+    /// entry: its listing here is removed only if it is a second copy in another chunk (two
+    /// adds that found the id in the same chunk share that one copy).
+    fn insert_entries(&self, placed: &[(String, MemberType, u32)]) -> Result<usize, StorageError> {
         let mut added = 0;
         let mut duplicates: HashMap<u32, Vec<String>> = HashMap::new();
-        for ((id, kind), chunk) in fresh.iter().zip(chunks) {
+        for (id, kind, chunk) in placed {
             let key = self.entry_key(id);
-            let entry = encode(&Entry { kind: *kind, chunk });
-            let inserted = update(self.store, &key, |current| {
+            let entry = encode(&Entry { kind: *kind, chunk: *chunk });
+            let existing = update(self.store, &key, |current| {
                 Ok::<_, StorageError>(match current {
-                    None => Update::Write(entry.clone(), true),
-                    Some(_) => Update::Keep(false),
+                    None => Update::Write(entry.clone(), None),
+                    Some(bytes) => Update::Keep(Some(decode::<Entry>(&key, bytes)?.chunk)),
                 })
             })?;
-            if inserted {
-                added += 1;
-            } else {
-                duplicates.entry(chunk).or_default().push(id.clone());
+            match existing {
+                None => added += 1,
+                Some(theirs) if theirs != *chunk => duplicates.entry(*chunk).or_default().push(id.clone()),
+                Some(_) => {}
             }
         }
         for (chunk, ids) in duplicates {
@@ -248,6 +263,33 @@ mod tests {
 
     fn ids(n: usize) -> Vec<(String, MemberType)> {
         (0..n).map(|i| (format!("u{i}"), MemberType::User)).collect()
+    }
+
+    #[test]
+    fn two_adds_of_one_member_sharing_its_listing_keep_it_a_member() {
+        // Both adds listed the id (the second found it already in the chunk), the first
+        // inserted the entry: the second must not remove the one copy they share.
+        let store = MemoryStore::default();
+        let g = Members::new(&store, "c", "g");
+        let chunk = g.list().append("u1").expect("append");
+        assert_eq!(g.insert_entries(&[("u1".into(), MemberType::User, chunk)]).expect("first"), 1);
+        assert_eq!(g.list().append("u1").expect("append again"), chunk);
+        assert_eq!(g.insert_entries(&[("u1".into(), MemberType::User, chunk)]).expect("second"), 0);
+        assert_eq!(g.all().expect("all"), vec![("u1".to_owned(), MemberType::User)]);
+    }
+
+    #[test]
+    fn a_second_copy_in_another_chunk_is_removed() {
+        let store = MemoryStore::default();
+        let g = Members::new(&store, "c", "g");
+        let first = g.list().append("u1").expect("append");
+        assert_eq!(g.insert_entries(&[("u1".into(), MemberType::User, first)]).expect("first"), 1);
+        // A copy another add placed in a later chunk.
+        let later = ChunkedList::new(&store, keys::members("c", "g"));
+        later.record(first + 1, 0, 0).expect("open");
+        assert_eq!(g.insert_entries(&[("u1".into(), MemberType::User, first + 1)]).expect("second"), 0);
+        assert_eq!(g.all().expect("all"), vec![("u1".to_owned(), MemberType::User)]);
+        assert_eq!(g.list().length().expect("len"), 1);
     }
 
     #[test]
