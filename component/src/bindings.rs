@@ -256,25 +256,42 @@ impl wit_admin::Guest for Component {
 }
 
 impl wit_maintenance::Guest for Component {
-    fn check(repair: bool) -> Result<wit_maintenance::Report, String> {
+    fn check(options: wit_maintenance::CheckOptions) -> Result<wit_maintenance::Report, String> {
         let store = Tolerant::new(WasiStore::open().map_err(|e| e.to_string())?);
-        let report = crate::maintenance::check(&App::new(&store, &WasiEnv), repair).map_err(|e| e.to_string())?;
-        Ok(wit_maintenance::Report {
-            keys: report.keys,
-            connections: report.connections,
-            users: report.users,
-            groups: report.groups,
-            memberships: report.memberships,
-            violations: report
-                .violations
-                .into_iter()
-                .map(|v| wit_maintenance::Violation {
-                    kind: v.kind.to_owned(),
-                    key: v.key,
-                    detail: v.detail,
-                    repaired: v.repaired,
-                })
-                .collect(),
-        })
+        let options = crate::maintenance::Options { repair: options.repair, now: options.now_millis };
+        let report = crate::maintenance::check(&App::new(&store, &WasiEnv), options).map_err(|e| e.to_string())?;
+        Ok(wit_report(report))
+    }
+}
+
+fn wit_report(report: crate::maintenance::Report) -> wit_maintenance::Report {
+    wit_maintenance::Report {
+        keys: report.keys,
+        connections: report.connections,
+        users: report.users,
+        groups: report.groups,
+        memberships: report.memberships,
+        unfinished: report
+            .unfinished
+            .into_iter()
+            .map(|u| wit_maintenance::Unfinished {
+                kind: u.kind.to_owned(),
+                key: u.key,
+                detail: u.detail,
+                in_flight: u.in_flight,
+                finished: u.finished,
+            })
+            .collect(),
+        violations: report
+            .violations
+            .into_iter()
+            .map(|v| wit_maintenance::Violation {
+                kind: v.kind.to_owned(),
+                key: v.key,
+                detail: v.detail,
+                repaired: v.repaired,
+            })
+            .collect(),
+        omitted: report.omitted,
     }
 }

@@ -56,3 +56,23 @@ pub fn user_page(page: &UserPage) -> Value {
         "users": page.users.iter().map(end_user).collect::<Vec<_>>(),
     })
 }
+
+/// A consistency check's report (`POST /admin/api/v1/check`). `clean`: no violation is left
+/// unrepaired (unfinished work is not corruption).
+pub fn check_report(report: &crate::maintenance::Report) -> Value {
+    json!({
+        "clean": report.violations.iter().all(|v| v.repaired),
+        "keys": report.keys,
+        "connections": report.connections,
+        "users": report.users,
+        "groups": report.groups,
+        "memberships": report.memberships,
+        "unfinished": report.unfinished.iter().map(|u| json!({
+            "kind": u.kind, "key": u.key, "detail": u.detail, "inFlight": u.in_flight, "finished": u.finished,
+        })).collect::<Vec<_>>(),
+        "violations": report.violations.iter().map(|v| json!({
+            "kind": v.kind, "key": v.key, "detail": v.detail, "repaired": v.repaired,
+        })).collect::<Vec<_>>(),
+        "omitted": report.omitted,
+    })
+}

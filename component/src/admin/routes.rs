@@ -83,7 +83,18 @@ fn route(app: &App<'_>, request: &Request, base: Option<&str>) -> Result<Respons
             };
             Ok(Response::json(200, &shape::user_page(&end_users::list(app, &query)?)))
         }
-        (["connections"] | ["connections", _] | ["connections", _, "token"] | ["users"], _) => {
+        (["check"], "POST") => {
+            let repair = match body(request)?.get("repair") {
+                None | Some(Value::Null) => false,
+                Some(Value::Bool(b)) => *b,
+                Some(_) => return Err(AdminError::InvalidArgument("repair must be a boolean".into())),
+            };
+            let options = crate::maintenance::Options { repair, now: None };
+            let report = crate::maintenance::check(app, options)
+                .map_err(|e| AdminError::from(connection::ConnectionError::Storage(e)))?;
+            Ok(Response::json(200, &shape::check_report(&report)).header("cache-control", "no-store"))
+        }
+        (["connections"] | ["connections", _] | ["connections", _, "token"] | ["users"] | ["check"], _) => {
             Err(AdminError::MethodNotAllowed)
         }
         _ => Err(AdminError::NotFound("no such admin API endpoint".into())),

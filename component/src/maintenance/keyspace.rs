@@ -1,27 +1,11 @@
-//! The whole key space, and keys that belong to no live connection.
+//! The walk over the whole key space, one `list-keys` page at a time: keys no listing
+//! accounts for, claims, membership keys, and keys that belong to no live connection.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use super::Checker;
-use crate::app::App;
-use crate::storage::StorageError;
-
-/// Every key of the bucket, sorted.
-pub(crate) fn all_keys(app: &App<'_>) -> Result<Vec<String>, StorageError> {
-    let mut out = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let (keys, next) = app.store.list_keys(cursor.as_deref())?;
-        out.extend(keys);
-        match next {
-            Some(next) if cursor.as_deref() != Some(next.as_str()) => cursor = Some(next),
-            _ => break,
-        }
-    }
-    out.sort();
-    out.dedup();
-    Ok(out)
-}
+use super::{Checker, connections, memberships, resources};
+use crate::storage::connections::{ConnectionRecord, RecordState};
+use crate::storage::{StorageError, decode, keys};
 
 /// The connection a per-connection key belongs to.
 pub(crate) fn owner(key: &str) -> Option<&str> {
@@ -32,30 +16,94 @@ pub(crate) fn owner(key: &str) -> Option<&str> {
     }
 }
 
-/// Keys under `prefix`.
-pub(crate) fn under<'k>(all: &'k [String], prefix: &str) -> impl Iterator<Item = &'k String> {
-    let start = all.partition_point(|k| k.as_str() < prefix);
-    all[start..].iter().take_while(move |k| k.starts_with(prefix))
+/// Walks every key once, a page at a time, checking what the listings could not.
+pub(crate) fn walk(checker: &mut Checker<'_, '_>, live: &[String]) -> Result<(), StorageError> {
+    let live: HashSet<&str> = live.iter().map(String::as_str).collect();
+    let mut reported_orphans = HashSet::new();
+    let mut reported_groups = HashSet::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let (page, next) = checker.app.store.list_keys(cursor.as_deref())?;
+        checker.report.keys += page.len() as u64;
+        check_page(checker, &live, &mut reported_orphans, &mut reported_groups, &page)?;
+        match next {
+            Some(next) if cursor.as_deref() != Some(next.as_str()) => cursor = Some(next),
+            _ => return Ok(()),
+        }
+    }
 }
 
-/// Keys of connections that are not live (a deletion that did not finish).
-pub(crate) fn check_orphans(
+fn check_page(
     checker: &mut Checker<'_, '_>,
-    live: &[String],
-    all: &[String],
+    live: &HashSet<&str>,
+    reported_orphans: &mut HashSet<String>,
+    reported_groups: &mut HashSet<String>,
+    page: &[String],
 ) -> Result<(), StorageError> {
-    let live: HashSet<&str> = live.iter().map(String::as_str).collect();
-    let orphans: Vec<String> = all.iter().filter(|k| owner(k).is_some_and(|c| !live.contains(c))).cloned().collect();
-    if orphans.is_empty() {
-        return Ok(());
+    let mut connection_records = Vec::new();
+    let mut name_claims = Vec::new();
+    let mut records = Vec::new();
+    let mut claims = Vec::new();
+    let mut membership = Vec::new();
+    let mut orphans: HashMap<&str, Vec<String>> = HashMap::new();
+    for key in page {
+        if let Some(connection) = owner(key) {
+            if !live.contains(connection) {
+                orphans.entry(connection).or_default().push(key.clone());
+                continue;
+            }
+            match key.split('/').next() {
+                Some("res") => records.push(key.clone()),
+                Some("res-uniq") => claims.push(key.clone()),
+                Some("mem") => membership.push(key.clone()),
+                _ => {}
+            }
+        } else if key.starts_with("conn/") {
+            connection_records.push(key.clone());
+        } else if key.starts_with("conn-name/") {
+            name_claims.push(key.clone());
+        }
     }
+    connections::check_records(checker, &connection_records)?;
+    connections::check_name_claims(checker, live, &name_claims)?;
+    resources::check_records(checker, &records)?;
+    resources::check_claims(checker, &claims)?;
+    memberships::check_keys(checker, reported_groups, &membership)?;
+    for (connection, doomed) in orphans {
+        check_orphans(checker, reported_orphans, connection, &doomed)?;
+    }
+    Ok(())
+}
+
+/// Keys of a connection that is not live: left over from a deletion that did not finish (or
+/// from a creation that never committed).
+fn check_orphans(
+    checker: &mut Checker<'_, '_>,
+    reported: &mut HashSet<String>,
+    connection: &str,
+    doomed: &[String],
+) -> Result<(), StorageError> {
     let store = checker.app.store;
-    let detail = format!("{} keys belong to no live connection (an interrupted deletion)", orphans.len());
-    let first = orphans[0].clone();
-    checker.violation("orphan-keys", first, detail, || {
-        for batch in orphans.chunks(512) {
+    let record_key = keys::connection(connection);
+    let since = match store.get(&record_key)? {
+        None => i64::MIN,
+        Some(bytes) => {
+            let record: ConnectionRecord = decode(&record_key, &bytes)?;
+            if record.state == RecordState::Deleted { record.last_modified } else { record.created }
+        }
+    };
+    let delete = || -> Result<(), StorageError> {
+        for batch in doomed.chunks(512) {
             store.delete_many(batch)?;
         }
         Ok(())
-    })
+    };
+    if reported.insert(connection.to_owned()) {
+        let detail = format!("keys of connection {connection}, which is not live (a deletion cut short)");
+        checker.unfinished("orphan-keys", record_key, detail, since, false, delete)
+    } else if checker.repair && !checker.young(since) {
+        delete()
+    } else {
+        Ok(())
+    }
 }

@@ -1,101 +1,212 @@
-//! Group memberships: entries against listings, members against records, `member-of` hints.
+//! Group memberships: member listings against entries, members against records, `member-of`
+//! hints, and membership keys of groups that are gone.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
-use super::Checker;
-use super::keyspace::under;
+use super::{CHUNKS_PER_CALL, Checker, RECORDS_PER_CALL};
+use crate::storage::connections::RecordState;
 use crate::storage::keys::{self, Kind};
-use crate::storage::members::{Entry, Members, member_of_add};
-use crate::storage::resources::Resources;
-use crate::storage::{StorageError, decode, encode, read_json};
+use crate::storage::members::{Entry, MemberType, Members, member_of_add};
+use crate::storage::resources::ResourceRecord;
+use crate::storage::{StorageError, decode, encode};
 
-/// Checks the memberships of every group of `connection`.
-pub(crate) fn check(checker: &mut Checker<'_, '_>, connection: &str, all: &[String]) -> Result<(), StorageError> {
+/// Walks the member listing of every live group of `connection`.
+pub(crate) fn check_listings(
+    checker: &mut Checker<'_, '_>,
+    connection: &str,
+    groups: &[String],
+) -> Result<(), StorageError> {
     let store = checker.app.store;
-    let groups: Vec<String> = Resources::new(store, connection, Kind::Group).ids()?;
-    let live_groups: HashSet<String> =
-        Resources::new(store, connection, Kind::Group).get_many(&groups)?.into_iter().map(|r| r.id).collect();
-    let users = Resources::new(store, connection, Kind::User);
-    for group in &live_groups {
-        let members = Members::new(store, connection, group);
-        let list = members.list();
-        let listed = list.all()?;
-        let mut listed_in: std::collections::HashMap<String, Vec<u32>> = std::collections::HashMap::new();
-        for (chunk, id) in &listed {
-            listed_in.entry(id.clone()).or_default().push(*chunk);
-        }
-        let entry_prefix = format!("{}/m/", keys::members(connection, group));
-        let mut entries = Vec::new();
-        for key in under(all, &entry_prefix) {
-            if let Some(entry) = read_json::<Entry>(store, key)? {
-                entries.push((key[entry_prefix.len()..].to_owned(), entry));
-            }
-        }
-        let with_entry: HashSet<&String> = entries.iter().map(|(id, _)| id).collect();
-        for (chunk, id) in &listed {
-            if !with_entry.contains(id) {
-                checker.violation(
-                    "listed-non-member",
-                    members.entry_key(id),
-                    format!("{id} is listed in group {group} without an entry"),
-                    || list.remove(*chunk, id),
-                )?;
-            }
-        }
-        for (id, entry) in &entries {
-            checker.report.memberships += 1;
-            let key = members.entry_key(id);
-            if !listed_in.get(id).is_some_and(|chunks| chunks.contains(&entry.chunk)) {
-                checker.violation(
-                    "unlisted-member",
-                    key.clone(),
-                    format!("{id} is a member of {group} but not listed"),
-                    || {
-                        let chunk = list.append(id)?;
-                        let bytes = store.get(&key)?.unwrap_or_default();
-                        let mut fixed: Entry = decode(&key, &bytes)?;
-                        fixed.chunk = chunk;
-                        Ok(store.set(&key, &encode(&fixed))?)
-                    },
-                )?;
-            }
-            let exists = users.get(id)?.is_some() || live_groups.contains(id);
-            if !exists {
-                checker.violation(
-                    "dangling-member",
-                    key.clone(),
-                    format!("member {id} of {group} does not exist"),
-                    || members.remove(std::slice::from_ref(id)).map(|_| ()),
-                )?;
-                continue;
-            }
-            let hint_key = keys::member_of(connection, id);
-            let hinted: Vec<String> = read_json(store, &hint_key)?.unwrap_or_default();
-            if !hinted.contains(group) {
-                checker.violation(
-                    "member-of-missing",
-                    hint_key,
-                    format!("{id} is a member of {group}, its member-of hint misses it"),
-                    || member_of_add(store, connection, id, group),
-                )?;
-            }
+    for group_batch in groups.chunks(RECORDS_PER_CALL) {
+        let group_keys: Vec<String> = group_batch.iter().map(|g| keys::resource(connection, Kind::Group, g)).collect();
+        let records = store.get_many(&group_keys)?;
+        for ((group, key), value) in group_batch.iter().zip(&group_keys).zip(records) {
+            // A membership change of a group is written with the group: its last change dates
+            // listed ids still waiting for their entry.
+            let changed =
+                value.map(|b| decode::<ResourceRecord>(key, &b)).transpose()?.map_or(i64::MIN, |r| r.last_modified);
+            check_group(checker, connection, group, changed)?;
         }
     }
-    let all_groups_prefix = format!("mem/{connection}/");
-    let mut stale_groups: Vec<String> = under(all, &all_groups_prefix)
-        .filter_map(|k| k[all_groups_prefix.len()..].split('/').next().map(str::to_owned))
-        .filter(|g| !live_groups.contains(g))
+    Ok(())
+}
+
+fn check_group(checker: &mut Checker<'_, '_>, connection: &str, group: &str, changed: i64) -> Result<(), StorageError> {
+    let store = checker.app.store;
+    let members = Members::new(store, connection, group);
+    let list = members.list();
+    let prefix = keys::members(connection, group);
+    checker.seen.group(&prefix);
+    list.scan(CHUNKS_PER_CALL, |chunk| {
+        if chunk.directory_behind() {
+            let (n, len, seq) = (chunk.n, chunk.ids.len(), chunk.seq);
+            checker.unfinished(
+                "directory-behind",
+                keys::chunk(&prefix, n),
+                format!("directory says {} ids, chunk holds {len}", chunk.listed_len),
+                i64::MIN,
+                true,
+                || list.record(n, len, seq),
+            )?;
+        }
+        for batch in chunk.ids.chunks(RECORDS_PER_CALL) {
+            check_listed(checker, &members, group, chunk.n, batch, changed)?;
+        }
+        Ok(())
+    })
+}
+
+/// Checks listed member ids of chunk `n` against their entries, records and hints.
+fn check_listed(
+    checker: &mut Checker<'_, '_>,
+    members: &Members<'_>,
+    group: &str,
+    n: u32,
+    ids: &[String],
+    changed: i64,
+) -> Result<(), StorageError> {
+    let store = checker.app.store;
+    let connection = members.connection();
+    let list = members.list();
+    let entry_keys: Vec<String> = ids.iter().map(|id| members.entry_key(id)).collect();
+    let mut held: Vec<(&String, MemberType)> = Vec::new();
+    for ((id, key), value) in ids.iter().zip(&entry_keys).zip(store.get_many(&entry_keys)?) {
+        let Some(bytes) = value else {
+            checker.unfinished(
+                "listed-non-member",
+                key.clone(),
+                format!("{id} is listed in group {group} without an entry (a membership change cut short)"),
+                changed,
+                false,
+                || list.remove(n, id),
+            )?;
+            continue;
+        };
+        let entry: Entry = decode(key, &bytes)?;
+        if entry.chunk != n {
+            checker.unfinished(
+                "duplicate-listing",
+                key.clone(),
+                format!("{id} is listed in chunk {n} of group {group}, its entry names chunk {}", entry.chunk),
+                changed,
+                false,
+                || list.remove(n, id),
+            )?;
+            continue;
+        }
+        checker.seen.entry(key);
+        checker.report.memberships += 1;
+        held.push((id, entry.kind));
+    }
+    let record_keys: Vec<String> = held
+        .iter()
+        .map(|(id, kind)| {
+            let kind = match kind {
+                MemberType::User => Kind::User,
+                MemberType::Group => Kind::Group,
+            };
+            keys::resource(connection, kind, id)
+        })
         .collect();
-    stale_groups.dedup();
-    for group in stale_groups {
-        let prefix = format!("{all_groups_prefix}{group}/");
-        let doomed: Vec<String> = under(all, &prefix).cloned().collect();
-        checker.violation(
-            "orphan-membership",
-            prefix.clone(),
-            format!("membership keys of group {group}, which does not exist"),
-            || Ok(store.delete_many(&doomed)?),
-        )?;
+    let hint_keys: Vec<String> = held.iter().map(|(id, _)| keys::member_of(connection, id)).collect();
+    let records = store.get_many(&record_keys)?;
+    let hints = store.get_many(&hint_keys)?;
+    for ((((id, _), record_key), record), (hint_key, hint)) in
+        held.iter().zip(&record_keys).zip(records).zip(hint_keys.iter().zip(hints))
+    {
+        let record = record.map(|b| decode::<ResourceRecord>(record_key, &b)).transpose()?;
+        let exists = record.as_ref().is_some_and(|r| r.state != RecordState::Deleted);
+        if !exists {
+            let since = record.map_or(i64::MIN, |r| r.last_modified);
+            checker.unfinished(
+                "dangling-member",
+                members.entry_key(id),
+                format!("member {id} of group {group} is deleted; its deletion did not leave the group yet"),
+                since,
+                false,
+                || members.remove(std::slice::from_ref(*id)).map(|_| ()),
+            )?;
+            continue;
+        }
+        let hinted: Vec<String> = hint.map(|b| decode(hint_key, &b)).transpose()?.unwrap_or_default();
+        if !hinted.iter().any(|g| g == group) {
+            checker.violation(
+                "member-of-missing",
+                hint_key.clone(),
+                format!("{id} is a member of {group}, its member-of hint misses it"),
+                || member_of_add(store, connection, id, group),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// `(connection, group, member)` of `mem/{c}/{g}/…` (member only for entry keys `…/m/{id}`).
+fn parse(key: &str) -> Option<(&str, &str, Option<&str>)> {
+    let mut parts = key.strip_prefix("mem/")?.splitn(3, '/');
+    let connection = parts.next()?;
+    let group = parts.next()?;
+    let member = parts.next().and_then(|rest| rest.strip_prefix("m/"));
+    Some((connection, group, member))
+}
+
+/// Checks membership keys (`mem/…`) of live connections in one key-space page: entries are
+/// listed where they say; keys of groups that are not live are left over from a deletion.
+pub(crate) fn check_keys(
+    checker: &mut Checker<'_, '_>,
+    reported: &mut std::collections::HashSet<String>,
+    membership_keys: &[String],
+) -> Result<(), StorageError> {
+    let store = checker.app.store;
+    let mut orphans: HashMap<(String, String), Vec<String>> = HashMap::new();
+    let mut unlisted = Vec::new();
+    for key in membership_keys {
+        let Some((connection, group, member)) = parse(key) else { continue };
+        if !checker.seen.has_group(&keys::members(connection, group)) {
+            orphans.entry((connection.to_owned(), group.to_owned())).or_default().push(key.clone());
+        } else if member.is_some() && !checker.seen.has_entry(key) {
+            unlisted.push(key.clone());
+        }
+    }
+    for batch in unlisted.chunks(RECORDS_PER_CALL) {
+        for (key, value) in batch.iter().zip(store.get_many(batch)?) {
+            let (Some(bytes), Some((connection, group, Some(id)))) = (value, parse(key)) else { continue };
+            let members = Members::new(store, connection, group);
+            checker.violation(
+                "unlisted-member",
+                key.clone(),
+                format!("{id} is a member of {group} but not listed"),
+                || {
+                    let mut fixed: Entry = decode(key, &bytes)?;
+                    fixed.chunk = members.list().append(id)?;
+                    Ok(store.set(key, &encode(&fixed))?)
+                },
+            )?;
+        }
+    }
+    for ((connection, group), doomed) in orphans {
+        let record_key = keys::resource(&connection, Kind::Group, &group);
+        let since = match store.get(&record_key)? {
+            None => i64::MIN,
+            Some(bytes) => {
+                let record: ResourceRecord = decode(&record_key, &bytes)?;
+                if record.state == RecordState::Deleted { record.last_modified } else { record.created }
+            }
+        };
+        let prefix = keys::members(&connection, &group);
+        let detail = format!("membership keys of group {group}, which is not live (a deletion cut short)");
+        if reported.insert(prefix.clone()) {
+            checker.unfinished(
+                "orphan-membership",
+                prefix,
+                detail,
+                since,
+                false,
+                || Ok(store.delete_many(&doomed)?),
+            )?;
+        } else if checker.repair && !checker.young(since) {
+            store.delete_many(&doomed)?;
+        }
     }
     Ok(())
 }

@@ -1,23 +1,49 @@
-//! Whole-store consistency check and repair (`idplex check [--repair]`).
+//! Whole-store consistency check and repair (`idplex check [--repair]`, `POST
+//! /admin/api/v1/check`).
 //!
-//! Verifies every invariant of `docs/storage.md` by walking the store — list directories
-//! against chunks, listings against records, records against their uniqueness claims, claims
-//! against records, counts against records, memberships against listings, members and
-//! `member-of` hints, and keys that belong to no live connection. With `repair`, each
-//! violation is fixed with the same CAS-based writes the request path uses, so a repair is
-//! safe while the store is serving. Walks every key with `list-keys`: operators only, never
-//! on a request path.
+//! Verifies every invariant of `docs/storage.md` and tells apart two kinds of findings:
+//! - **unfinished work**: a state one of the protocols passes through, left behind by a crash
+//!   (or still in flight): a committed create still marked pending, a deletion cut short, a
+//!   directory behind its chunk, a stale claim, keys of a deleted connection. Readers skip or
+//!   finish it; `--repair` finishes what is older than the in-flight grace period. Normal after
+//!   a `kill -9`; not a reason to fail.
+//! - **violations**: states no interleaving of the protocols can produce — corruption.
+//!
+//! The walk is streamed, so it runs at any store size in bounded guest memory: each listing
+//! (connections, users, groups, members) is read a few chunks per store call, and the whole
+//! key space is read one `list-keys` page at a time. What has to be remembered between the two
+//! (which records and memberships a listing holds) is kept as 8-byte fingerprints. With
+//! `repair`, each finding is fixed with the same CAS-based writes the request path uses, so a
+//! repair is safe while the store is serving. Operators only, never on a request path.
 
 mod connections;
 mod keyspace;
 mod memberships;
 mod report;
 mod resources;
+mod seen;
 
-pub use report::{Report, Violation};
+pub use report::{MAX_FINDINGS, Report, Unfinished, Violation};
 
 use crate::app::App;
 use crate::storage::StorageError;
+use crate::storage::unique::GRACE_MILLIS;
+
+/// Chunks read per store call while walking a listing (each up to about 40 KB).
+const CHUNKS_PER_CALL: usize = 8;
+
+/// Records, entries or claims read per `get-many`.
+const RECORDS_PER_CALL: usize = 256;
+
+/// How a check runs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Fix what is found.
+    pub repair: bool,
+    /// Judge ages as if it were this time (milliseconds since the Unix epoch) instead of the
+    /// clock's: lets tests look past the grace period without waiting.
+    pub now: Option<i64>,
+}
 
 /// State of one check run.
 pub(crate) struct Checker<'a, 'b> {
@@ -25,19 +51,14 @@ pub(crate) struct Checker<'a, 'b> {
     pub(crate) repair: bool,
     pub(crate) now: i64,
     pub(crate) report: Report,
+    pub(crate) seen: seen::Seen,
 }
 
 impl Checker<'_, '_> {
-    /// Whether a record not yet `Live` (or being deleted) is still within the grace period in
-    /// which a create or delete may be in flight, so it is not judged yet.
-    pub(crate) fn in_flight(
-        &self,
-        state: crate::storage::connections::RecordState,
-        created: i64,
-        last_modified: i64,
-    ) -> bool {
-        state != crate::storage::connections::RecordState::Live
-            && self.now - last_modified.max(created) <= crate::storage::unique::GRACE_MILLIS
+    /// Whether something last changed at `since` is younger than the grace period, so a
+    /// request may still be working on it.
+    pub(crate) fn young(&self, since: i64) -> bool {
+        self.now.saturating_sub(since) <= GRACE_MILLIS
     }
 
     /// Records a violation and, when repairing, runs `fix`.
@@ -54,22 +75,46 @@ impl Checker<'_, '_> {
         } else {
             false
         };
-        self.report.violations.push(Violation { kind, key, detail, repaired });
+        self.report.push_violation(Violation { kind, key, detail, repaired });
+        Ok(())
+    }
+
+    /// Records work left half done that last changed at `since`. When repairing and it is
+    /// older than the grace period (or `always_safe`: finishing it cannot race with a request,
+    /// e.g. it only does what any reader does), runs `finish`.
+    pub(crate) fn unfinished(
+        &mut self,
+        kind: &'static str,
+        key: String,
+        detail: String,
+        since: i64,
+        always_safe: bool,
+        finish: impl FnOnce() -> Result<(), StorageError>,
+    ) -> Result<(), StorageError> {
+        let in_flight = self.young(since);
+        let finished = if self.repair && (always_safe || !in_flight) {
+            finish()?;
+            true
+        } else {
+            false
+        };
+        self.report.push_unfinished(Unfinished { kind, key, detail, in_flight, finished });
         Ok(())
     }
 }
 
-/// Checks the whole store; with `repair`, fixes what it finds.
-pub fn check(app: &App<'_>, repair: bool) -> Result<Report, StorageError> {
-    let all_keys = keyspace::all_keys(app)?;
+/// Checks the whole store; with `options.repair`, fixes what it finds.
+pub fn check(app: &App<'_>, options: Options) -> Result<Report, StorageError> {
+    let now = options.now.unwrap_or_else(|| app.now());
     let mut checker =
-        Checker { app, repair, now: app.now(), report: Report { keys: all_keys.len() as u64, ..Report::default() } };
-    let live = connections::check(&mut checker, &all_keys)?;
+        Checker { app, repair: options.repair, now, report: Report::default(), seen: seen::Seen::default() };
+    let live = connections::check_listing(&mut checker)?;
     for connection in &live {
-        resources::check(&mut checker, connection, &all_keys)?;
-        memberships::check(&mut checker, connection, &all_keys)?;
+        let groups = resources::check_listings(&mut checker, connection)?;
+        memberships::check_listings(&mut checker, connection, &groups)?;
     }
-    keyspace::check_orphans(&mut checker, &live, &all_keys)?;
+    checker.seen.seal();
+    keyspace::walk(&mut checker, &live)?;
     Ok(checker.report)
 }
 

@@ -1,167 +1,332 @@
-//! A connection's users and groups: listings, records, uniqueness claims, counts.
+//! A connection's users and groups: listings, records, uniqueness claims, lookup indexes.
 
-use std::collections::HashSet;
-
-use super::Checker;
-use super::keyspace::under;
+use super::{CHUNKS_PER_CALL, Checker, RECORDS_PER_CALL};
 use crate::storage::connections::RecordState;
 use crate::storage::keys::{self, Kind};
 use crate::storage::members;
 use crate::storage::resources::{ResourceRecord, Resources};
-use crate::storage::unique::{self, GRACE_MILLIS, Holder};
-use crate::storage::{StorageError, decode, encode, read_json};
+use crate::storage::unique::{self, Holder};
+use crate::storage::{StorageError, decode, encode};
 
-/// Checks the users and groups of `connection`.
-pub(crate) fn check(checker: &mut Checker<'_, '_>, connection: &str, all: &[String]) -> Result<(), StorageError> {
-    checker.report.users += check_kind(checker, connection, Kind::User, all)?;
-    checker.report.groups += check_kind(checker, connection, Kind::Group, all)?;
-    Ok(())
+/// Walks the user and group listings of `connection`; returns the ids of its live groups.
+pub(crate) fn check_listings(checker: &mut Checker<'_, '_>, connection: &str) -> Result<Vec<String>, StorageError> {
+    let mut users = Live::Count(0);
+    check_listing(checker, connection, Kind::User, &mut users)?;
+    let mut groups = Live::Ids(Vec::new());
+    check_listing(checker, connection, Kind::Group, &mut groups)?;
+    checker.report.users += users.len();
+    checker.report.groups += groups.len();
+    Ok(match groups {
+        Live::Ids(ids) => ids,
+        Live::Count(_) => Vec::new(),
+    })
 }
 
-fn check_kind(
+/// The live records a listing walk found: counted (users: a million ids would not fit the
+/// memory a check may use) or kept (groups, whose memberships are walked next).
+enum Live {
+    Count(u64),
+    Ids(Vec<String>),
+}
+
+impl Live {
+    fn push(&mut self, id: &str) {
+        match self {
+            Live::Count(n) => *n += 1,
+            Live::Ids(ids) => ids.push(id.to_owned()),
+        }
+    }
+
+    fn len(&self) -> u64 {
+        match self {
+            Live::Count(n) => *n,
+            Live::Ids(ids) => ids.len() as u64,
+        }
+    }
+}
+
+/// Walks one listing a few chunks at a time, noting its live records in `live`.
+fn check_listing(
     checker: &mut Checker<'_, '_>,
     connection: &str,
     kind: Kind,
-    all: &[String],
-) -> Result<u64, StorageError> {
-    let app = checker.app;
-    let store = app.store;
-    let resources = Resources::new(store, connection, kind);
+    live: &mut Live,
+) -> Result<(), StorageError> {
+    let resources = Resources::new(checker.app.store, connection, kind);
     let list = resources.list();
-    for (n, dir_len, actual, seq) in list.directory_mismatches()? {
-        let key = keys::chunk(&keys::resource_list(connection, kind), n);
-        checker.violation(
-            "directory-behind",
-            key,
-            format!("directory says {dir_len} ids, chunk holds {actual}"),
-            || list.record(n, actual, seq),
-        )?;
-    }
-    let listed = list.all()?;
-    let mut live = 0;
-    let mut seen = HashSet::new();
-    for batch in listed.chunks(256) {
-        let record_keys: Vec<String> = batch.iter().map(|(_, id)| resources.key(id)).collect();
-        for ((chunk, id), (key, value)) in batch.iter().zip(record_keys.iter().zip(store.get_many(&record_keys)?)) {
-            seen.insert(id.clone());
-            let Some(bytes) = value else {
-                checker.violation(
-                    "listed-without-record",
+    let list_prefix = keys::resource_list(connection, kind);
+    list.scan(CHUNKS_PER_CALL, |chunk| {
+        if chunk.directory_behind() {
+            let (n, len, seq) = (chunk.n, chunk.ids.len(), chunk.seq);
+            checker.unfinished(
+                "directory-behind",
+                keys::chunk(&list_prefix, n),
+                format!("directory says {} ids, chunk holds {len}", chunk.listed_len),
+                i64::MIN,
+                true,
+                || list.record(n, len, seq),
+            )?;
+        }
+        for batch in chunk.ids.chunks(RECORDS_PER_CALL) {
+            check_listed(checker, &resources, chunk.n, batch, live)?;
+        }
+        Ok(())
+    })
+}
+
+/// Checks listed ids of chunk `n`: each has a record, in a state a protocol explains; live
+/// ones sit in the right chunk, hold their claims and are in their lookup indexes.
+fn check_listed(
+    checker: &mut Checker<'_, '_>,
+    resources: &Resources<'_>,
+    n: u32,
+    ids: &[String],
+    live: &mut Live,
+) -> Result<(), StorageError> {
+    let store = checker.app.store;
+    let now = checker.now;
+    let list = resources.list();
+    let record_keys: Vec<String> = ids.iter().map(|id| resources.key(id)).collect();
+    let mut records = Vec::new();
+    for ((id, key), value) in ids.iter().zip(&record_keys).zip(store.get_many(&record_keys)?) {
+        checker.seen.record(key);
+        let Some(bytes) = value else {
+            checker.violation(
+                "listed-without-record",
+                key.clone(),
+                format!("{id} is listed but has no record"),
+                || list.remove(n, id),
+            )?;
+            continue;
+        };
+        let record: ResourceRecord = decode(key, &bytes)?;
+        match record.state {
+            RecordState::Live => {}
+            RecordState::Pending if committed(resources, &record)? => {
+                let fixed = ResourceRecord { state: RecordState::Live, ..record.clone() };
+                checker.unfinished(
+                    "committed-but-pending",
                     key.clone(),
-                    format!("{id} is listed but has no record"),
-                    || list.remove(*chunk, id),
-                )?;
-                continue;
-            };
-            let record: ResourceRecord = decode(key, &bytes)?;
-            let now = checker.now;
-            match record.state {
-                RecordState::Live => {}
-                RecordState::Pending if resources.visible(&record)? => {
-                    let fixed = ResourceRecord { state: RecordState::Live, ..record.clone() };
-                    checker.violation(
-                        "uncommitted-but-claimed",
-                        key.clone(),
-                        "committed record still marked pending".into(),
-                        || Ok(store.set(key, &encode(&fixed))?),
-                    )?;
-                }
-                RecordState::Pending if now - record.created <= GRACE_MILLIS => continue,
-                RecordState::Pending => {
-                    checker.violation("abandoned-create", key.clone(), "creation never committed".into(), || {
-                        list.remove(*chunk, id)?;
-                        Ok(store.delete(key)?)
-                    })?;
-                    continue;
-                }
-                RecordState::Deleted if now - record.last_modified <= GRACE_MILLIS => continue,
-                RecordState::Deleted => {
-                    checker.violation(
-                        "interrupted-delete",
-                        key.clone(),
-                        format!("deletion of {id} did not finish"),
-                        || {
-                            resources.release_all(id, &record.unique, now)?;
-                            list.remove(*chunk, id)?;
-                            members::leave_all(store, connection, id)?;
-                            Ok(store.delete(key)?)
-                        },
-                    )?;
-                    continue;
-                }
-            }
-            live += 1;
-            if record.chunk != *chunk {
-                let fixed = ResourceRecord { chunk: *chunk, ..record.clone() };
-                checker.violation(
-                    "wrong-chunk",
-                    key.clone(),
-                    format!("record says chunk {}, listed in {chunk}", record.chunk),
+                    format!("{id} is committed (its claim is made), its record not yet marked live"),
+                    record.created,
+                    true,
                     || Ok(store.set(key, &encode(&fixed))?),
                 )?;
             }
-            for value in &record.lookup {
-                let index_key = resources.index_key(value);
-                let ids: Vec<String> = read_json(store, &index_key)?.unwrap_or_default();
-                if !ids.contains(id) {
-                    checker.violation(
-                        "index-missing",
-                        index_key.clone(),
-                        format!("{} of {id} is not in its lookup index", value.0),
-                        || resources.index_add(id, std::slice::from_ref(value)),
-                    )?;
-                }
+            RecordState::Pending => {
+                checker.unfinished(
+                    "abandoned-create",
+                    key.clone(),
+                    format!("creation of {id} stopped before its commit"),
+                    record.created,
+                    false,
+                    || {
+                        resources.index_remove(id, &record.lookup)?;
+                        list.remove(n, id)?;
+                        Ok(store.delete(key)?)
+                    },
+                )?;
+                continue;
             }
-            for value in &record.unique {
-                let claim_key = resources.claim_key(value);
-                let holds = unique::holder(store, &claim_key)?.and_then(|c| c.id).is_some_and(|h| h == *id);
-                if !holds {
-                    checker.violation(
-                        "claim-missing",
-                        claim_key.clone(),
-                        format!("{} of {id} is not claimed by it", value.0),
-                        || unique::claim(store, &claim_key, id, now, |_| Ok(Holder::Gone)).map(|_| ()),
-                    )?;
-                }
+            RecordState::Deleted => {
+                checker.unfinished(
+                    "interrupted-delete",
+                    key.clone(),
+                    format!("deletion of {id} did not finish"),
+                    record.last_modified,
+                    false,
+                    || finish_delete(resources, &record, Some(n), now),
+                )?;
+                continue;
             }
         }
-    }
-    let tag = match kind {
-        Kind::User => "u",
-        Kind::Group => "g",
-    };
-    let record_prefix = format!("res/{connection}/{tag}/");
-    for key in under(all, &record_prefix) {
-        let id = &key[record_prefix.len()..];
-        let young = read_json::<ResourceRecord>(store, key)?
-            .is_some_and(|r| checker.in_flight(r.state, r.created, r.last_modified));
-        if !seen.contains(id) && !young {
+        if record.chunk != n {
+            let fixed = ResourceRecord { chunk: n, ..record.clone() };
             checker.violation(
-                "unlisted-record",
+                "wrong-chunk",
                 key.clone(),
-                format!("{id} has a record but is not listed"),
-                || {
-                    members::leave_all(store, connection, id)?;
-                    Ok(store.delete(key)?)
-                },
+                format!("record says chunk {}, listed in {n}", record.chunk),
+                || Ok(store.set(key, &encode(&fixed))?),
+            )?;
+        }
+        live.push(id);
+        records.push(record);
+    }
+    check_indexes(checker, resources, &records)?;
+    check_claims_held(checker, resources, &records)
+}
+
+/// Whether a pending record is committed: its first uniqueness claim names it.
+fn committed(resources: &Resources<'_>, record: &ResourceRecord) -> Result<bool, StorageError> {
+    let Some(value) = record.unique.first() else { return Ok(false) };
+    Ok(unique::holder(resources.store(), &resources.claim_key(value))?
+        .is_some_and(|c| c.id.as_deref() == Some(record.id.as_str())))
+}
+
+/// Finishes a deletion: claims, indexes, listing (if known), memberships, the record.
+fn finish_delete(
+    resources: &Resources<'_>,
+    record: &ResourceRecord,
+    chunk: Option<u32>,
+    now: i64,
+) -> Result<(), StorageError> {
+    let store = resources.store();
+    resources.release_all(&record.id, &record.unique, now)?;
+    resources.index_remove(&record.id, &record.lookup)?;
+    if let Some(n) = chunk {
+        resources.list().remove(n, &record.id)?;
+    }
+    members::leave_all(store, resources.connection(), &record.id)?;
+    Ok(store.delete(&resources.key(&record.id))?)
+}
+
+/// Every lookup value of a live record is in its index (indexes are supersets).
+fn check_indexes(
+    checker: &mut Checker<'_, '_>,
+    resources: &Resources<'_>,
+    records: &[ResourceRecord],
+) -> Result<(), StorageError> {
+    let wanted: Vec<(&ResourceRecord, &(String, String))> =
+        records.iter().flat_map(|r| r.lookup.iter().map(move |v| (r, v))).collect();
+    let index_keys: Vec<String> = wanted.iter().map(|(_, v)| resources.index_key(v)).collect();
+    if index_keys.is_empty() {
+        return Ok(());
+    }
+    let values = resources.store().get_many(&index_keys)?;
+    for (((record, value), key), bytes) in wanted.into_iter().zip(&index_keys).zip(values) {
+        let ids: Vec<String> = bytes.map(|b| decode(key, &b)).transpose()?.unwrap_or_default();
+        if !ids.contains(&record.id) {
+            checker.violation(
+                "index-missing",
+                key.clone(),
+                format!("{} of {} is not in its lookup index", value.0, record.id),
+                || resources.index_add(&record.id, std::slice::from_ref(value)),
             )?;
         }
     }
-    let claim_prefix = format!("res-uniq/{connection}/{tag}/");
-    for key in under(all, &claim_prefix) {
-        let Some(claim) = unique::holder(store, key)? else { continue };
-        let holder = claim.id.unwrap_or_default();
-        let record = resources.get(&holder)?;
-        let valid = record.is_some_and(|r| r.unique.iter().any(|v| resources.claim_key(v) == *key));
-        if !valid && checker.now - claim.at > GRACE_MILLIS {
-            let now = checker.now;
+    Ok(())
+}
+
+/// Every unique value of a live record is claimed by it.
+fn check_claims_held(
+    checker: &mut Checker<'_, '_>,
+    resources: &Resources<'_>,
+    records: &[ResourceRecord],
+) -> Result<(), StorageError> {
+    let now = checker.now;
+    let wanted: Vec<(&ResourceRecord, &(String, String))> =
+        records.iter().flat_map(|r| r.unique.iter().map(move |v| (r, v))).collect();
+    let claim_keys: Vec<String> = wanted.iter().map(|(_, v)| resources.claim_key(v)).collect();
+    if claim_keys.is_empty() {
+        return Ok(());
+    }
+    let values = resources.store().get_many(&claim_keys)?;
+    for (((record, value), key), bytes) in wanted.into_iter().zip(&claim_keys).zip(values) {
+        let claim: Option<unique::Claim> = bytes.map(|b| decode(key, &b)).transpose()?;
+        if claim.and_then(|c| c.id).is_none_or(|h| h != record.id) {
             checker.violation(
-                "stale-claim",
+                "claim-missing",
                 key.clone(),
-                format!("claim held by {holder}, which does not carry the value"),
-                || unique::release(store, key, &holder, now),
+                format!("{} of {} is not claimed by it", value.0, record.id),
+                || unique::claim(resources.store(), key, &record.id, now, |_| Ok(Holder::Gone)).map(|_| ()),
             )?;
         }
     }
-    Ok(live)
+    Ok(())
+}
+
+/// `(connection, kind, id)` of a record key `res/{c}/{u|g}/{id}`.
+fn parse_record_key(key: &str) -> Option<(&str, Kind, &str)> {
+    let mut parts = key.strip_prefix("res/")?.splitn(3, '/');
+    let connection = parts.next()?;
+    let kind = Kind::from_tag(parts.next()?)?;
+    Some((connection, kind, parts.next()?))
+}
+
+/// Checks resource records (`res/…`) of live connections in one key-space page that no
+/// listing holds.
+pub(crate) fn check_records(checker: &mut Checker<'_, '_>, record_keys: &[String]) -> Result<(), StorageError> {
+    let store = checker.app.store;
+    let now = checker.now;
+    let unlisted: Vec<String> = record_keys.iter().filter(|k| !checker.seen.has_record(k)).cloned().collect();
+    for batch in unlisted.chunks(RECORDS_PER_CALL) {
+        for (key, value) in batch.iter().zip(store.get_many(batch)?) {
+            let (Some(bytes), Some((connection, kind, id))) = (value, parse_record_key(key)) else { continue };
+            let record: ResourceRecord = decode(key, &bytes)?;
+            let resources = Resources::new(store, connection, kind);
+            match record.state {
+                RecordState::Live => {
+                    checker.violation("unlisted-record", key.clone(), format!("live {id} is not listed"), || {
+                        finish_delete(&resources, &record, None, now)
+                    })?
+                }
+                RecordState::Pending => checker.unfinished(
+                    "abandoned-create",
+                    key.clone(),
+                    format!("creation of {id} stopped before it was listed"),
+                    record.created,
+                    false,
+                    || {
+                        resources.index_remove(id, &record.lookup)?;
+                        Ok(store.delete(key)?)
+                    },
+                )?,
+                RecordState::Deleted => checker.unfinished(
+                    "interrupted-delete",
+                    key.clone(),
+                    format!("deletion of {id} stopped after it left the listing"),
+                    record.last_modified,
+                    false,
+                    || finish_delete(&resources, &record, None, now),
+                )?,
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `(connection, kind)` of a claim key `res-uniq/{c}/{u|g}/…`.
+fn parse_claim_key(key: &str) -> Option<(&str, Kind)> {
+    let mut parts = key.strip_prefix("res-uniq/")?.splitn(3, '/');
+    let connection = parts.next()?;
+    Some((connection, Kind::from_tag(parts.next()?)?))
+}
+
+/// Checks uniqueness claims (`res-uniq/…`) of live connections in one key-space page: each
+/// names a record that carries the value.
+pub(crate) fn check_claims(checker: &mut Checker<'_, '_>, claim_keys: &[String]) -> Result<(), StorageError> {
+    let store = checker.app.store;
+    let now = checker.now;
+    for batch in claim_keys.chunks(RECORDS_PER_CALL) {
+        let mut held = Vec::new();
+        for (key, value) in batch.iter().zip(store.get_many(batch)?) {
+            let Some(bytes) = value else { continue };
+            let claim: unique::Claim = decode(key, &bytes)?;
+            if let (Some(holder), Some((connection, kind))) = (claim.id.clone(), parse_claim_key(key)) {
+                held.push((key, claim, holder, connection, kind));
+            }
+        }
+        let record_keys: Vec<String> =
+            held.iter().map(|(_, _, holder, connection, kind)| keys::resource(connection, *kind, holder)).collect();
+        for ((key, claim, holder, connection, kind), (record_key, value)) in
+            held.into_iter().zip(record_keys.iter().zip(store.get_many(&record_keys)?))
+        {
+            let resources = Resources::new(store, connection, kind);
+            let record = value.map(|b| decode::<ResourceRecord>(record_key, &b)).transpose()?;
+            let carries = record.is_some_and(|r| {
+                r.state != RecordState::Deleted && r.unique.iter().any(|v| resources.claim_key(v) == *key)
+            });
+            if !carries {
+                checker.unfinished(
+                    "stale-claim",
+                    key.clone(),
+                    format!("claim held by {holder}, which does not carry the value"),
+                    claim.at,
+                    false,
+                    || unique::release(store, key, &holder, now),
+                )?;
+            }
+        }
+    }
+    Ok(())
 }

@@ -1,15 +1,25 @@
-//! Check and repair against states a crash can leave behind.
+//! Check and repair against states a crash can leave behind (unfinished work, never a
+//! violation) and against real corruption (violations).
 
 use serde_json::json;
 
-use super::check;
+use super::{MAX_FINDINGS, Options, Report, check};
 use crate::App;
 use crate::scim::schema::USER;
+use crate::storage::unique::GRACE_MILLIS;
 use crate::store::KvStore;
-use crate::testing::Harness;
+use crate::testing::{Harness, TestConnection};
+
+const GROUP: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
 
 fn user(name: &str) -> serde_json::Value {
     json!({"schemas": [USER], "userName": name})
+}
+
+fn create_user(h: &Harness, c: &TestConnection, name: &str) -> String {
+    let created = h.scim(c, "POST", "/Users", Some(user(name)));
+    assert_eq!(created.status, 201);
+    created.body_json()["id"].as_str().unwrap_or_default().to_owned()
 }
 
 /// Rewrites the `state` of the stored record at `key`, as a crash between two writes leaves it.
@@ -20,91 +30,273 @@ fn set_state(h: &Harness, key: &str, state: &str) {
     h.store.set(key, record.to_string().as_bytes()).expect("set");
 }
 
-fn kinds(h: &Harness, repair: bool) -> Vec<&'static str> {
-    let report = check(&App::new(&h.store, &h.env), repair).expect("check");
+/// Runs a check `ahead` milliseconds in the future.
+fn run(h: &Harness, repair: bool, ahead: i64) -> Report {
+    let options = Options { repair, now: Some(h.env.millis.get() + ahead) };
+    check(&App::new(&h.store, &h.env), options).expect("check")
+}
+
+fn violations(report: &Report) -> Vec<&'static str> {
     report.violations.iter().map(|v| v.kind).collect()
 }
 
+fn unfinished(report: &Report) -> Vec<(&'static str, bool, bool)> {
+    report.unfinished.iter().map(|u| (u.kind, u.in_flight, u.finished)).collect()
+}
+
+fn assert_clean(h: &Harness) {
+    let report = run(h, false, 0);
+    assert!(report.violations.is_empty() && report.unfinished.is_empty(), "{report:?}");
+}
+
+const LATER: i64 = 2 * GRACE_MILLIS;
+
 #[test]
-fn a_healthy_store_has_no_violations() {
+fn a_healthy_store_has_nothing_to_report() {
     let h = Harness::new();
     let c = h.connection("A");
-    let u = h.scim(&c, "POST", "/Users", Some(user("a"))).body_json()["id"].as_str().unwrap_or_default().to_owned();
-    h.scim(&c, "POST", "/Groups", Some(json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "G", "members": [{"value": u}]})));
+    let u = create_user(&h, &c, "a");
+    h.scim(&c, "POST", "/Groups", Some(json!({"schemas": [GROUP], "displayName": "G", "members": [{"value": u}]})));
     let gone = h.connection("B");
-    h.scim(&gone, "POST", "/Users", Some(user("b")));
+    create_user(&h, &gone, "b");
     h.admin("DELETE", &format!("/connections/{}", gone.id), None);
-    let report = check(&App::new(&h.store, &h.env), false).expect("check");
-    assert!(report.violations.is_empty(), "{:?}", report.violations);
+    let report = run(&h, false, 0);
+    assert!(report.violations.is_empty() && report.unfinished.is_empty(), "{report:?}");
     assert_eq!((report.connections, report.users, report.groups, report.memberships), (1, 1, 1, 1));
+    assert!(report.keys > 5);
 }
 
 #[test]
-fn directory_behind_its_chunk_is_found_and_repaired() {
+fn the_walk_is_paged_and_counts_every_key_at_any_size() {
+    // The in-memory store answers `list-keys` 100 keys at a time.
     let h = Harness::new();
     let c = h.connection("A");
-    h.scim(&c, "POST", "/Users", Some(user("a")));
+    for n in 0..150 {
+        create_user(&h, &c, &format!("u{n}"));
+    }
+    let report = run(&h, false, 0);
+    assert!(report.violations.is_empty() && report.unfinished.is_empty(), "{report:?}");
+    assert_eq!(report.users, 150);
+    let mut all = 0;
+    let mut cursor = None;
+    loop {
+        let (page, next) = h.store.list_keys(cursor.as_deref()).expect("list");
+        all += page.len() as u64;
+        match next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    assert!(all > 300);
+    assert_eq!(report.keys, all);
+}
+
+#[test]
+fn directory_behind_its_chunk_is_unfinished_and_finished_at_once() {
+    let h = Harness::new();
+    let c = h.connection("A");
+    create_user(&h, &c, "a");
     h.store.set(&format!("res-list/{}/u/dir", c.id), b"[[0,0]]").expect("set");
     assert_eq!(h.admin("GET", &format!("/connections/{}", c.id), None).body_json()["userCount"], 0);
-    assert_eq!(kinds(&h, true), vec!["directory-behind"]);
-    assert!(kinds(&h, false).is_empty());
+    let found = run(&h, true, 0);
+    assert!(violations(&found).is_empty());
+    assert_eq!(unfinished(&found), vec![("directory-behind", false, true)]);
+    assert_clean(&h);
     assert_eq!(h.admin("GET", &format!("/connections/{}", c.id), None).body_json()["userCount"], 1);
 }
 
 #[test]
-fn interrupted_user_delete_is_finished() {
+fn committed_create_still_pending_is_unfinished_not_a_violation() {
+    // The case of a `kill -9` during creates: the claim (commit) is made, the record's last
+    // write (mark live) is not. Nothing has read it since.
     let h = Harness::new();
     let c = h.connection("A");
-    let id = h.scim(&c, "POST", "/Users", Some(user("a"))).body_json()["id"].as_str().unwrap_or_default().to_owned();
+    let id = create_user(&h, &c, "a");
+    let key = format!("res/{}/u/{id}", c.id);
+    set_state(&h, &key, "pending");
+    let report = run(&h, false, 0);
+    assert!(violations(&report).is_empty(), "{report:?}");
+    assert_eq!(unfinished(&report), vec![("committed-but-pending", true, false)]);
+    // Finishing it is what any reader does, so `--repair` does it at once.
+    assert_eq!(unfinished(&run(&h, true, 0)), vec![("committed-but-pending", true, true)]);
+    assert_clean(&h);
+    assert_eq!(h.scim(&c, "GET", &format!("/Users/{id}"), None).status, 200);
+}
+
+#[test]
+fn interrupted_user_delete_is_left_alone_in_flight_and_finished_past_the_grace() {
+    let h = Harness::new();
+    let c = h.connection("A");
+    let id = create_user(&h, &c, "a");
+    let g = h.scim(
+        &c,
+        "POST",
+        "/Groups",
+        Some(json!({"schemas": [GROUP], "displayName": "G", "members": [{"value": id}]})),
+    );
+    assert_eq!(g.status, 201);
     // The first step of a delete, then a crash.
     let key = format!("res/{}/u/{id}", c.id);
     set_state(&h, &key, "deleted");
-    // A deletion in flight is not judged until the grace period has passed.
-    assert!(kinds(&h, false).is_empty());
-    h.env.millis.set(h.env.millis.get() + 2 * crate::storage::unique::GRACE_MILLIS);
-    assert_eq!(kinds(&h, true), vec!["interrupted-delete"]);
-    assert!(kinds(&h, false).is_empty());
+    let report = run(&h, true, 0);
+    assert!(violations(&report).is_empty(), "{report:?}");
+    assert!(unfinished(&report).contains(&("interrupted-delete", true, false)), "{report:?}");
+    let report = run(&h, true, LATER);
+    assert!(violations(&report).is_empty(), "{report:?}");
+    assert!(unfinished(&report).contains(&("interrupted-delete", false, true)), "{report:?}");
+    let after = run(&h, false, LATER);
+    assert!(after.violations.is_empty() && after.unfinished.is_empty(), "{after:?}");
     assert_eq!(h.scim(&c, "POST", "/Users", Some(user("a"))).status, 201);
 }
 
 #[test]
-fn keys_of_a_half_deleted_connection_are_orphans() {
+fn delete_cut_short_after_the_record_went_leaves_dangling_members_not_violations() {
     let h = Harness::new();
     let c = h.connection("A");
-    h.scim(&c, "POST", "/Users", Some(user("a")));
-    h.store.delete(&format!("conn/{}", c.id)).expect("delete");
-    let found = kinds(&h, true);
-    assert!(found.contains(&"listed-without-record") && found.contains(&"orphan-keys"), "{found:?}");
-    assert!(kinds(&h, false).is_empty());
+    let id = create_user(&h, &c, "a");
+    h.scim(&c, "POST", "/Groups", Some(json!({"schemas": [GROUP], "displayName": "G", "members": [{"value": id}]})));
+    // The record is gone, its memberships not yet.
+    let key = format!("res/{}/u/{id}", c.id);
+    let record: serde_json::Value =
+        serde_json::from_slice(&h.store.get(&key).expect("get").expect("record")).expect("json");
+    let chunk = format!("res-list/{}/u/{}", c.id, record["chunk"]);
+    crate::storage::chunked_list::ChunkedList::new(&h.store, format!("res-list/{}/u", c.id))
+        .remove(record["chunk"].as_u64().unwrap_or(1) as u32, &id)
+        .expect("unlist");
+    h.store.delete(&key).expect("delete");
+    let report = run(&h, true, LATER);
+    assert!(violations(&report).is_empty(), "{report:?} ({chunk})");
+    assert!(unfinished(&report).contains(&("dangling-member", false, true)), "{report:?}");
+    assert_clean(&h);
 }
 
 #[test]
-fn create_cut_short_before_its_commit_is_garbage_after_the_grace_period() {
+fn keys_of_a_half_deleted_connection_are_unfinished_work() {
     let h = Harness::new();
     let c = h.connection("A");
-    let id = h.scim(&c, "POST", "/Users", Some(user("a"))).body_json()["id"].as_str().unwrap_or_default().to_owned();
+    create_user(&h, &c, "a");
+    let response = h.admin("DELETE", &format!("/connections/{}", c.id), None);
+    assert_eq!(response.status, 204);
+    // As if the process died before the purge: put a user's keys back.
+    h.store.set(&format!("res/{}/u/x", c.id), b"{}").expect("set");
+    h.store.set(&format!("res-list/{}/u/1", c.id), br#"{"seq":1,"ids":["x"]}"#).expect("set");
+    let report = run(&h, false, 0);
+    assert!(violations(&report).is_empty(), "{report:?}");
+    assert_eq!(unfinished(&report), vec![("orphan-keys", false, false)]);
+    assert_eq!(unfinished(&run(&h, true, 0)), vec![("orphan-keys", false, true)]);
+    assert_clean(&h);
+}
+
+#[test]
+fn create_cut_short_before_its_commit_is_reclaimed_past_the_grace() {
+    let h = Harness::new();
+    let c = h.connection("A");
+    let id = create_user(&h, &c, "a");
     // Drop the claim: as if the process died between listing the record and claiming.
     let key = format!("res/{}/u/{id}", c.id);
     set_state(&h, &key, "pending");
     let claim = crate::storage::keys::resource_unique(&c.id, crate::storage::keys::Kind::User, "userName", "a");
     h.store.delete(&claim).expect("delete");
-    assert!(kinds(&h, false).is_empty());
+    assert_eq!(unfinished(&run(&h, true, 0)), vec![("abandoned-create", true, false)]);
     assert_eq!(h.scim(&c, "GET", &format!("/Users/{id}"), None).status, 404);
-    h.env.millis.set(h.env.millis.get() + 2 * crate::storage::unique::GRACE_MILLIS);
-    assert_eq!(kinds(&h, true), vec!["abandoned-create"]);
-    assert!(kinds(&h, false).is_empty());
+    let report = run(&h, true, LATER);
+    assert!(violations(&report).is_empty());
+    assert_eq!(unfinished(&report), vec![("abandoned-create", false, true)]);
+    let after = run(&h, false, LATER);
+    assert!(after.violations.is_empty() && after.unfinished.is_empty(), "{after:?}");
 }
 
 #[test]
-fn create_cut_short_after_its_commit_is_finished_by_the_next_read() {
+fn a_claim_left_by_a_crashed_rename_is_stale_past_the_grace() {
     let h = Harness::new();
     let c = h.connection("A");
-    let id = h.scim(&c, "POST", "/Users", Some(user("a"))).body_json()["id"].as_str().unwrap_or_default().to_owned();
-    let key = format!("res/{}/u/{id}", c.id);
-    set_state(&h, &key, "pending");
+    let id = create_user(&h, &c, "a");
+    // Step 1 of a rename to "b" (claim the new value), then a crash.
+    let claim = crate::storage::keys::resource_unique(&c.id, crate::storage::keys::Kind::User, "userName", "b");
+    let at = h.env.millis.get();
+    h.store.set(&claim, json!({"id": id, "at": at}).to_string().as_bytes()).expect("set");
+    assert_eq!(unfinished(&run(&h, true, 0)), vec![("stale-claim", true, false)]);
+    assert_eq!(unfinished(&run(&h, true, LATER)), vec![("stale-claim", false, true)]);
+    let after = run(&h, false, LATER);
+    assert!(after.violations.is_empty() && after.unfinished.is_empty(), "{after:?}");
+}
+
+#[test]
+fn corruption_is_a_violation_and_repaired() {
+    let h = Harness::new();
+    let c = h.connection("A");
+    let id = create_user(&h, &c, "a");
+    // A live record whose claim vanished: no protocol does that.
+    let claim = crate::storage::keys::resource_unique(&c.id, crate::storage::keys::Kind::User, "userName", "a");
+    h.store.delete(&claim).expect("delete");
+    let found = run(&h, false, 0);
+    assert_eq!(violations(&found), vec!["claim-missing"]);
+    assert!(found.violations.iter().all(|v| !v.repaired));
+    assert_eq!(violations(&run(&h, true, 0)), vec!["claim-missing"]);
+    assert_clean(&h);
+    assert_eq!(h.scim(&c, "POST", "/Users", Some(user("a"))).status, 409);
     assert_eq!(h.scim(&c, "GET", &format!("/Users/{id}"), None).status, 200);
-    let after: serde_json::Value =
-        serde_json::from_slice(&h.store.get(&key).expect("get").expect("record")).expect("json");
-    assert_eq!(after["state"], "live");
-    assert!(kinds(&h, false).is_empty());
+}
+
+#[test]
+fn a_membership_entry_that_is_not_listed_is_a_violation() {
+    let h = Harness::new();
+    let c = h.connection("A");
+    let id = create_user(&h, &c, "a");
+    let g = h.scim(
+        &c,
+        "POST",
+        "/Groups",
+        Some(json!({"schemas": [GROUP], "displayName": "G", "members": [{"value": id}]})),
+    );
+    let group = g.body_json()["id"].as_str().unwrap_or_default().to_owned();
+    let list = crate::storage::members::Members::new(&h.store, &c.id, &group).list();
+    list.remove(1, &id).expect("unlist");
+    assert_eq!(violations(&run(&h, true, 0)), vec!["unlisted-member"]);
+    assert_clean(&h);
+    let members = h.scim(&c, "GET", &format!("/Groups/{group}"), None).body_json()["members"].clone();
+    assert_eq!(members[0]["value"], json!(id));
+}
+
+#[test]
+fn findings_beyond_the_cap_are_counted_and_still_repaired() {
+    let h = Harness::new();
+    let c = h.connection("A");
+    let at = h.env.millis.get();
+    for n in 0..MAX_FINDINGS + 5 {
+        let claim = crate::storage::keys::resource_unique(
+            &c.id,
+            crate::storage::keys::Kind::User,
+            "userName",
+            &format!("x{n}"),
+        );
+        h.store.set(&claim, json!({"id": "nobody", "at": at}).to_string().as_bytes()).expect("set");
+    }
+    let report = run(&h, true, LATER);
+    assert_eq!(report.unfinished.len(), MAX_FINDINGS);
+    assert_eq!(report.omitted, 5);
+    let after = run(&h, false, LATER);
+    assert!(after.unfinished.is_empty() && after.omitted == 0, "{after:?}");
+}
+
+#[test]
+fn the_admin_api_runs_the_same_check() {
+    let h = Harness::new();
+    let c = h.connection("A");
+    create_user(&h, &c, "a");
+    let claim = crate::storage::keys::resource_unique(&c.id, crate::storage::keys::Kind::User, "userName", "a");
+    h.store.delete(&claim).expect("delete");
+    let found = h.admin("POST", "/check", None);
+    assert_eq!(found.status, 200);
+    let found = found.body_json();
+    assert_eq!((found["clean"].clone(), found["users"].clone()), (json!(false), json!(1)));
+    assert_eq!(found["violations"][0]["kind"], "claim-missing");
+    assert_eq!(found["violations"][0]["repaired"], false);
+    let repaired = h.admin("POST", "/check", Some(json!({"repair": true}))).body_json();
+    assert_eq!((repaired["clean"].clone(), repaired["violations"][0]["repaired"].clone()), (json!(true), json!(true)));
+    let after = h.admin("POST", "/check", Some(json!({}))).body_json();
+    assert_eq!(after["violations"], json!([]));
+    assert_eq!(after["unfinished"], json!([]));
+    assert_eq!(h.admin("POST", "/check", Some(json!({"repair": "yes"}))).status, 400);
+    assert_eq!(h.admin("GET", "/check", None).status, 405);
 }

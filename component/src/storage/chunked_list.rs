@@ -41,6 +41,27 @@ pub struct Page {
     pub total: usize,
 }
 
+/// One chunk as [`ChunkedList::scan`] found it, with its directory entry.
+pub(crate) struct ChunkView {
+    /// The chunk's number (from 1).
+    pub(crate) n: u32,
+    /// Its length by the directory.
+    pub(crate) listed_len: usize,
+    /// The change number the directory entry records.
+    pub(crate) listed_seq: u64,
+    /// The chunk's own change number.
+    pub(crate) seq: u64,
+    /// Its ids, in order.
+    pub(crate) ids: Vec<String>,
+}
+
+impl ChunkView {
+    /// Whether the directory entry lags behind the chunk (a crash between the two writes).
+    pub(crate) fn directory_behind(&self) -> bool {
+        self.ids.len() != self.listed_len || self.seq != self.listed_seq
+    }
+}
+
 /// An id list rooted at a key prefix.
 pub struct ChunkedList<'a> {
     store: &'a dyn KvStore,
@@ -242,24 +263,27 @@ impl<'a> ChunkedList<'a> {
         Ok(self.directory()?.iter().map(|(len, _)| len).sum())
     }
 
-    /// Directory entries that disagree with their chunk: `(chunk, directory length, actual
-    /// length, actual seq)`.
-    pub fn directory_mismatches(&self) -> Result<Vec<(u32, usize, usize, u64)>, StorageError> {
+    /// Walks every chunk in order, `per_call` chunks per store call, without repairing
+    /// anything: for whole-store checks, which must hold at most a few chunks in memory.
+    pub(crate) fn scan(
+        &self,
+        per_call: usize,
+        mut visit: impl FnMut(ChunkView) -> Result<(), StorageError>,
+    ) -> Result<(), StorageError> {
         let dir = self.directory()?;
-        let chunk_keys: Vec<String> = (1..=dir.len() as u32).map(|n| keys::chunk(&self.prefix, n)).collect();
-        let mut out = Vec::new();
-        for ((i, (len, seq)), (key, value)) in
-            dir.iter().enumerate().zip(chunk_keys.iter().zip(self.store.get_many(&chunk_keys)?))
-        {
-            let chunk: Chunk = match value {
-                None => Chunk::default(),
-                Some(bytes) => decode(key, &bytes)?,
-            };
-            if chunk.ids.len() != *len || chunk.seq != *seq {
-                out.push((i as u32 + 1, *len, chunk.ids.len(), chunk.seq));
+        let numbers: Vec<u32> = (1..=dir.len() as u32).collect();
+        for span in numbers.chunks(per_call.max(1)) {
+            let chunk_keys: Vec<String> = span.iter().map(|n| keys::chunk(&self.prefix, *n)).collect();
+            for ((n, key), value) in span.iter().zip(&chunk_keys).zip(self.store.get_many(&chunk_keys)?) {
+                let chunk: Chunk = match value {
+                    None => Chunk::default(),
+                    Some(bytes) => decode(key, &bytes)?,
+                };
+                let (listed_len, listed_seq) = dir[*n as usize - 1];
+                visit(ChunkView { n: *n, listed_len, listed_seq, seq: chunk.seq, ids: chunk.ids })?;
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// The lengths of many lists by their directories, with one store call.

@@ -15,10 +15,20 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn tag(self) -> &'static str {
+    /// The kind's tag in keys: `u` or `g`.
+    pub(crate) fn tag(self) -> &'static str {
         match self {
             Kind::User => "u",
             Kind::Group => "g",
+        }
+    }
+
+    /// The kind a key tag names.
+    pub(crate) fn from_tag(tag: &str) -> Option<Kind> {
+        match tag {
+            "u" => Some(Kind::User),
+            "g" => Some(Kind::Group),
+            _ => None,
         }
     }
 }

@@ -108,6 +108,16 @@ impl<'a> Resources<'a> {
         Resources { store, connection, kind }
     }
 
+    /// The store this works on.
+    pub(crate) fn store(&self) -> &'a dyn KvStore {
+        self.store
+    }
+
+    /// The connection whose resources these are.
+    pub(crate) fn connection(&self) -> &'a str {
+        self.connection
+    }
+
     pub(crate) fn key(&self, id: &str) -> String {
         keys::resource(self.connection, self.kind, id)
     }

@@ -31,9 +31,14 @@ pub enum Command {
 /// Flags of `idplex check`.
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Repair each violation found (with the same CAS writes the request path uses).
+    /// Repair each violation found and finish work a crash left half done (with the same CAS
+    /// writes the request path uses).
     #[arg(long)]
     pub repair: bool,
+    /// Judge ages as if it were this time (milliseconds since the Unix epoch): work younger
+    /// than the 60 s grace period counts as in flight. For tests; defaults to the clock.
+    #[arg(long, value_name = "MILLIS")]
+    pub now_millis: Option<i64>,
     /// Data directory of the server.
     #[arg(long, env = "IDPLEX_DATA", default_value = "./idplex-data")]
     pub data: PathBuf,

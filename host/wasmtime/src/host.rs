@@ -7,11 +7,12 @@ use std::sync::Arc;
 use tokio::sync::Semaphore;
 
 use crate::bindings::exports::idplex::scim::handler::{Request, Response};
-use crate::bindings::exports::idplex::scim::maintenance::Report as MaintenanceReport;
+use crate::bindings::exports::idplex::scim::maintenance::CheckOptions;
 use crate::config::{self, ConfigCtx};
 use crate::error_response::HostFailure;
 use crate::kv::wasi_impl::KeyValueCtx;
 use crate::kv::{self, StoreSpec};
+use crate::maintenance::CheckOutcome;
 use crate::request_state::RequestState;
 use crate::runtime::{MAX_INSTANCES, Runtime};
 
@@ -129,13 +130,17 @@ impl Host {
     }
 
     /// Runs the component's whole-store consistency check (`idplex:scim/maintenance.check`),
-    /// repairing what it finds when `repair` is set. Blocking; walks every key, so it is for
-    /// operators, never for the request path. Errors when the store fails or the guest traps.
-    pub fn check(&self, repair: bool) -> anyhow::Result<MaintenanceReport> {
+    /// repairing what it finds when `options.repair` is set. Blocking; walks every key, so it
+    /// is for operators, never for the request path. Errors when the store fails or the guest
+    /// traps.
+    pub fn check(&self, options: CheckOptions) -> anyhow::Result<CheckOutcome> {
         let state = RequestState::new(self.kv.clone(), self.config.clone());
-        match self.runtime.call_check(state, repair) {
-            Ok(Ok(report)) => Ok(report),
-            Ok(Err(message)) => anyhow::bail!("the consistency check failed: {message}"),
+        let started = std::time::Instant::now();
+        match self.runtime.call_check(state, &options) {
+            Ok((Ok(report), peak_memory_bytes)) => {
+                Ok(CheckOutcome { report, peak_memory_bytes, elapsed: started.elapsed() })
+            }
+            Ok((Err(message), _)) => anyhow::bail!("the consistency check failed: {message}"),
             Err(e) => Err(anyhow::Error::from(e).context("the consistency check trapped")),
         }
     }

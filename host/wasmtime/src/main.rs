@@ -89,10 +89,11 @@ fn check(args: CheckArgs) -> anyhow::Result<()> {
     getrandom::fill(&mut unused_token).map_err(|e| anyhow::anyhow!("OS random generator: {e}"))?;
     let mut config = HostConfig::new(&args.data, sha256_hex(&hex::encode(unused_token)));
     config.store = args.store;
-    let report = Host::open(runtime, config)?.check(args.repair)?;
-    print_stdout(&maintenance::render(&report));
+    let options = maintenance::CheckOptions { repair: args.repair, now_millis: args.now_millis };
+    let outcome = Host::open(runtime, config)?.check(options)?;
+    print_stdout(&maintenance::render(&outcome));
     anyhow::ensure!(
-        maintenance::is_clean(&report),
+        maintenance::is_clean(&outcome.report),
         "the store has violations; run `idplex check --repair` to fix them"
     );
     Ok(())

@@ -12,6 +12,34 @@ pub(crate) struct RequestState {
     table: ResourceTable,
     kv: KeyValueCtx,
     config: ConfigCtx,
+    memory: MemoryPeak,
+}
+
+/// Tracks the guest's linear memory: the sum over its memories, and its peak.
+#[derive(Debug, Default)]
+pub(crate) struct MemoryPeak {
+    current: usize,
+    peak: usize,
+}
+
+impl MemoryPeak {
+    /// The largest total linear memory the guest held (bytes).
+    pub(crate) fn peak(&self) -> usize {
+        self.peak
+    }
+}
+
+impl wasmtime::ResourceLimiter for MemoryPeak {
+    fn memory_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        // The pooling allocator enforces the maximum; this only keeps count.
+        self.current = self.current.saturating_add(desired.saturating_sub(current));
+        self.peak = self.peak.max(self.current);
+        Ok(true)
+    }
+
+    fn table_growing(&mut self, _current: usize, _desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        Ok(true)
+    }
 }
 
 impl RequestState {
@@ -20,12 +48,17 @@ impl RequestState {
     /// panics reach the host's log.
     pub(crate) fn new(kv: KeyValueCtx, config: ConfigCtx) -> RequestState {
         let wasi = WasiCtxBuilder::new().inherit_stderr().build();
-        RequestState { wasi, table: ResourceTable::new(), kv, config }
+        RequestState { wasi, table: ResourceTable::new(), kv, config, memory: MemoryPeak::default() }
     }
 
     /// The view the `wasi:keyvalue` host traits are implemented on.
     pub(crate) fn keyvalue(&mut self) -> KeyValueView<'_> {
         KeyValueView { ctx: &self.kv, table: &mut self.table }
+    }
+
+    /// The guest memory counter (the store's resource limiter).
+    pub(crate) fn memory(&mut self) -> &mut MemoryPeak {
+        &mut self.memory
     }
 
     /// The view `wasi:config/store` is implemented on.

@@ -9,7 +9,7 @@ use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
 
 use crate::bindings::exports::idplex::scim::handler::{Request, Response};
-use crate::bindings::exports::idplex::scim::maintenance::Report;
+use crate::bindings::exports::idplex::scim::maintenance::{CheckOptions, Report};
 use crate::bindings::{Provider, ProviderPre};
 use crate::component_source::ComponentSource;
 use crate::request_state::RequestState;
@@ -73,9 +73,16 @@ impl Runtime {
     }
 
     /// Instantiates the component in a fresh store over `state` and calls
-    /// `idplex:scim/maintenance.check`.
-    pub(crate) fn call_check(&self, state: RequestState, repair: bool) -> wasmtime::Result<Result<Report, String>> {
-        self.call(state, |provider, store| provider.idplex_scim_maintenance().call_check(store, repair))
+    /// `idplex:scim/maintenance.check`; also returns the guest's peak linear memory (bytes).
+    pub(crate) fn call_check(
+        &self,
+        state: RequestState,
+        options: &CheckOptions,
+    ) -> wasmtime::Result<(Result<Report, String>, usize)> {
+        self.call(state, |provider, store| {
+            let result = provider.idplex_scim_maintenance().call_check(&mut *store, *options)?;
+            Ok((result, store.data_mut().memory().peak()))
+        })
     }
 
     /// Runs `f` on a fresh instance within the time limit, holding an instance slot.
@@ -86,6 +93,7 @@ impl Runtime {
     ) -> wasmtime::Result<R> {
         let _slot = self.inner.slots.acquire();
         let mut store = Store::new(&self.inner.engine, state);
+        store.limiter(|state| state.memory());
         store.set_epoch_deadline(self.deadline_ticks);
         store.epoch_deadline_trap();
         let provider = self.inner.pre.instantiate(&mut store)?;

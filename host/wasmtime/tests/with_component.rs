@@ -127,7 +127,11 @@ fn check_of_a_fresh_store_finds_nothing() {
     let host = open_host(runtime(), dir.path());
     let created = host.handle(request("POST", "/admin/api/v1/connections", "{}"));
     assert_eq!(created.status, 201);
-    let report = host.check(false).expect("check runs");
+    let options = idplex_host::maintenance::CheckOptions { repair: false, now_millis: None };
+    let outcome = host.check(options).expect("check runs");
+    let report = outcome.report;
+    assert!(outcome.peak_memory_bytes > 0, "the host measures guest memory");
+    assert!(report.unfinished.is_empty(), "{:?}", report.unfinished);
     assert_eq!(report.connections, 1);
     assert!(report.violations.is_empty(), "{:?}", report.violations);
 }

@@ -7,7 +7,11 @@
 //! Calls go straight to `Host::handle` (no HTTP), so the figures are the component and the
 //! store, not the network stack.
 //!
-//! Usage: `bench-storage [--sizes 1000,100000] [--samples 300] [--data-root DIR]`
+//! With `--check` it also runs the whole-store consistency check (`idplex check`) at each size
+//! and prints its time, the guest's peak linear memory and the keys walked: the check streams
+//! the key space, so its memory must stay flat while its time grows with the store.
+//!
+//! Usage: `bench-storage [--sizes 1000,100000] [--samples 300] [--data-root DIR] [--check]`
 
 use std::time::{Duration, Instant};
 
@@ -20,12 +24,17 @@ struct Args {
     sizes: Vec<usize>,
     samples: usize,
     data_root: Option<std::path::PathBuf>,
+    check: bool,
 }
 
 fn args() -> Args {
-    let mut out = Args { sizes: vec![1_000, 100_000], samples: 300, data_root: None };
+    let mut out = Args { sizes: vec![1_000, 100_000], samples: 300, data_root: None, check: false };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
+        if flag == "--check" {
+            out.check = true;
+            continue;
+        }
         let value = it.next().unwrap_or_default();
         match flag.as_str() {
             "--sizes" => out.sizes = value.split(',').filter_map(|s| s.trim().parse().ok()).collect(),
@@ -33,7 +42,7 @@ fn args() -> Args {
             "--data-root" => out.data_root = Some(value.into()),
             other => {
                 eprintln!(
-                    "unknown flag {other}; usage: bench-storage [--sizes 1000,100000] [--samples 300] [--data-root DIR]"
+                    "unknown flag {other}; usage: bench-storage [--sizes 1000,100000] [--samples 300] [--data-root DIR] [--check]"
                 );
                 std::process::exit(2);
             }
@@ -72,6 +81,25 @@ struct Figures {
     size: usize,
     create_per_sec: f64,
     reads: Vec<(&'static str, Duration, Duration)>,
+    check: Option<CheckFigures>,
+}
+
+/// What a whole-store check cost at one size.
+struct CheckFigures {
+    keys: u64,
+    elapsed: Duration,
+    peak_memory_bytes: usize,
+}
+
+fn check(host: &Host) -> CheckFigures {
+    let options = idplex_host::maintenance::CheckOptions { repair: false, now_millis: None };
+    let outcome = host.check(options).expect("the check runs");
+    assert!(
+        outcome.report.violations.is_empty() && outcome.report.unfinished.is_empty(),
+        "{}",
+        idplex_host::maintenance::render(&outcome)
+    );
+    CheckFigures { keys: outcome.report.keys, elapsed: outcome.elapsed, peak_memory_bytes: outcome.peak_memory_bytes }
 }
 
 fn measure(host: &Host, samples: usize, mut op: impl FnMut(usize) -> u16) -> (Duration, Duration) {
@@ -87,7 +115,7 @@ fn measure(host: &Host, samples: usize, mut op: impl FnMut(usize) -> u16) -> (Du
     (percentile(&times, 0.5), percentile(&times, 0.99))
 }
 
-fn run(size: usize, samples: usize, root: Option<&std::path::Path>) -> Figures {
+fn run(size: usize, samples: usize, root: Option<&std::path::Path>, with_check: bool) -> Figures {
     let dir = match root {
         Some(root) => tempfile::tempdir_in(root),
         None => tempfile::tempdir(),
@@ -142,7 +170,8 @@ fn run(size: usize, samples: usize, root: Option<&std::path::Path>) -> Figures {
         call(&host, "GET", &format!("{base}/Users?startIndex={late}&count=100"), &token, None).0
     });
     reads.push(("late page (count=100)", m, p));
-    Figures { size, create_per_sec, reads }
+    let check = with_check.then(|| check(&host));
+    Figures { size, create_per_sec, reads, check }
 }
 
 fn ms(d: Duration) -> String {
@@ -153,13 +182,23 @@ fn main() {
     let args = args();
     eprintln!("bench-storage: sizes {:?}, {} samples per read", args.sizes, args.samples);
     let figures: Vec<Figures> =
-        args.sizes.iter().map(|&size| run(size, args.samples, args.data_root.as_deref())).collect();
+        args.sizes.iter().map(|&size| run(size, args.samples, args.data_root.as_deref(), args.check)).collect();
     println!("\n{:<24} {:>10} {:>14} {:>14}", "read", "users", "median", "p99");
     for f in &figures {
         for (name, median, p99) in &f.reads {
             println!("{:<24} {:>10} {:>14} {:>14}", name, f.size, ms(*median), ms(*p99));
         }
         println!("{:<24} {:>10} {:>14.0} users/s (bulk, 500 per request)", "create", f.size, f.create_per_sec);
+        if let Some(c) = &f.check {
+            println!(
+                "{:<24} {:>10} {:>12.1} s  {} keys, peak guest memory {:.1} MiB",
+                "idplex check",
+                f.size,
+                c.elapsed.as_secs_f64(),
+                c.keys,
+                c.peak_memory_bytes as f64 / (1024.0 * 1024.0)
+            );
+        }
     }
     if let (Some(small), Some(large)) = (figures.first(), figures.last())
         && small.size != large.size
