@@ -72,6 +72,12 @@ fn on_spin_redis_two_processes_create_list_and_race_exactly() {
 
     let (clean, report) = check_with_args(data_a.path(), &["--store", &url], false);
     assert!(clean, "idplex check found violations:\n{report}");
+    // The check a Spin deployment runs: the admin endpoint, over Spin's cursor-less list-keys.
+    let checked = b.client().admin("POST", "/check", None);
+    assert_eq!(checked.status, 200, "{}", checked.json);
+    assert_eq!(checked.json["clean"], true, "{}", checked.json);
+    assert_eq!((checked.json["connections"].as_u64(), checked.json["users"].as_u64()), (Some(2), Some(25)));
+    assert_eq!(checked.json["violations"], serde_json::json!([]), "{}", checked.json);
 }
 
 #[test]
