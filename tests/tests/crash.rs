@@ -4,6 +4,9 @@
 //! violation — at once, and again judged past the in-flight grace period. `--repair` then
 //! finishes it, a second check finds nothing at all, and every acknowledged write is there and
 //! every acknowledged delete stays deleted.
+//!
+//! It runs on the default SQLite store and on the doubles of Spin's SQLite and Redis
+//! providers (`--store spin-sqlite`, `--store spin-redis://…` on a real redis-server).
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,10 +14,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use idplex_e2e::process::{Process, check_with_args};
+use idplex_e2e::redis::RedisServer;
 use idplex_e2e::{Credentials, user};
 
 const ROUNDS: usize = 5;
 const WRITERS: usize = 4;
+const MIN_CREATED_PER_ROUND: usize = 12;
 
 #[derive(Default)]
 struct Acknowledged {
@@ -73,8 +78,31 @@ fn load(
 
 #[test]
 fn acknowledged_writes_survive_repeated_kill_9() {
+    kill_9_rounds(&[]);
+}
+
+#[test]
+fn acknowledged_writes_survive_repeated_kill_9_on_spin_sqlite() {
+    kill_9_rounds(&["--store", "spin-sqlite"]);
+}
+
+#[test]
+fn acknowledged_writes_survive_repeated_kill_9_on_spin_redis() {
+    let redis = RedisServer::start();
+    let url = redis.url(0).replacen("redis://", "spin-redis://", 1);
+    kill_9_rounds(&["--store", &url]);
+}
+
+/// Kills `idplex serve --store …` (`store` args) during a write load, [`ROUNDS`] times; then
+/// checks, repairs and verifies every acknowledged write.
+fn kill_9_rounds(store: &[&str]) {
     let data = tempfile::tempdir().expect("tempdir");
-    let first = Process::start(data.path());
+    let start = || Process::start_with_args(data.path(), store, None);
+    let check = |extra: &[&str], repair: bool| {
+        let args: Vec<&str> = store.iter().chain(extra).copied().collect();
+        check_with_args(data.path(), &args, repair)
+    };
+    let first = start();
     let c = first.client().create_connection(Some("Crash"));
     let ack = Arc::new(Mutex::new(Acknowledged::default()));
     let mut process = first;
@@ -83,6 +111,13 @@ fn acknowledged_writes_survive_repeated_kill_9() {
         let stop = Arc::new(AtomicBool::new(false));
         let writers = load(&process, &c, round, &ack, &stop);
         std::thread::sleep(Duration::from_millis(400 + 150 * round as u64));
+        // However slow the store, each round acknowledges some writes before its kill.
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while ack.lock().map_or(0, |a| a.created.len()) < MIN_CREATED_PER_ROUND * (round + 1)
+            && std::time::Instant::now() < deadline
+        {
+            std::thread::sleep(Duration::from_millis(20));
+        }
         process.kill9();
         stop.store(true, Ordering::SeqCst);
         for w in writers {
@@ -92,30 +127,34 @@ fn acknowledged_writes_survive_repeated_kill_9() {
         if round == ROUNDS {
             break;
         }
-        process = Process::start(data.path());
+        process = start();
     }
 
     // Nothing has read the store since the last kill.
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").as_millis();
     let past_grace = (now + 120_000).to_string();
-    let (clean, report) = check_with_args(data.path(), &[], false);
+    let (clean, report) = check(&[], false);
     assert!(clean, "a check right after kill -9 reports violations:\n{report}");
     assert!(!report.contains("NOT repaired"), "{report}");
     eprintln!("check right after the kills:\n{report}");
-    let (clean, report) = check_with_args(data.path(), &["--now-millis", &past_grace], false);
+    let (clean, report) = check(&["--now-millis", &past_grace], false);
     assert!(clean, "a check past the grace period reports violations:\n{report}");
     eprintln!("check past the grace period:\n{report}");
-    let (clean, report) = check_with_args(data.path(), &["--now-millis", &past_grace], true);
+    let (clean, report) = check(&["--now-millis", &past_grace], true);
     assert!(clean, "check --repair failed:\n{report}");
-    let (clean, report) = check_with_args(data.path(), &["--now-millis", &past_grace], false);
+    let (clean, report) = check(&["--now-millis", &past_grace], false);
     assert!(clean && report.contains("no violations found"), "{report}");
     assert!(!report.contains("unfinished"), "repair left unfinished work:\n{report}");
 
-    let process = Process::start(data.path());
+    let process = start();
     let client = process.client();
     let c = c.on_url(&process.url);
     let ack = ack.lock().expect("lock");
-    assert!(ack.created.len() > 50, "the load made too few writes to mean anything: {}", ack.created.len());
+    assert!(
+        ack.created.len() >= MIN_CREATED_PER_ROUND * ROUNDS,
+        "the load made too few writes to mean anything: {}",
+        ack.created.len()
+    );
     for name in &ack.created {
         let filter = format!("/Users?filter=userName%20eq%20%22{}%22", name.replace('@', "%40"));
         let found = client.scim(&c, "GET", &filter, None);
