@@ -5,12 +5,13 @@
 //! the exported `handler` and `admin` interfaces by calling the domain code.
 
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use crate::app::App;
 use crate::connection::{self, ConnectionError, ConnectionView, Issued};
 use crate::end_users::{self, EndUser, UserPage, UserQuery};
 use crate::env::Env;
-use crate::store::{CasHandle, KvStore, StoreError, SwapError, Tolerant};
+use crate::store::{CasHandle, Clock, ExclusiveCreate, KvStore, StoreError, SwapError, Tolerant};
 use crate::time::Timestamp;
 
 wit_bindgen::generate!({
@@ -42,6 +43,13 @@ struct WasiStore {
 impl WasiStore {
     fn open() -> Result<Self, StoreError> {
         kv::open(BUCKET).map(|bucket| WasiStore { bucket }).map_err(store_error)
+    }
+
+    /// The bucket as the product uses it: tolerant of a failing `get-many`, with exclusive
+    /// creation of keys.
+    fn open_for_product() -> Result<ExclusiveCreate, StoreError> {
+        let store: Rc<dyn KvStore> = Rc::new(Tolerant::new(Self::open()?));
+        Ok(ExclusiveCreate::new(store, Rc::new(WasiEnv)))
     }
 }
 
@@ -115,12 +123,21 @@ impl CasHandle for WasiCas {
 
 struct WasiEnv;
 
+impl Clock for WasiEnv {
+    fn now_millis(&self) -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    }
+
+    fn pause(&self, millis: u64) {
+        std::thread::sleep(std::time::Duration::from_millis(millis));
+    }
+}
+
 impl Env for WasiEnv {
     fn now(&self) -> Timestamp {
-        let millis = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
-        Timestamp::from_millis(millis)
+        Timestamp::from_millis(self.now_millis())
     }
 
     fn fill_random(&self, buf: &mut [u8]) {
@@ -150,8 +167,8 @@ impl wit_handler::Guest for Component {
     fn handle(request: wit_handler::Request) -> wit_handler::Response {
         let request =
             crate::http::Request::new(&request.method, &request.path_with_query, request.headers, request.body);
-        let response = match WasiStore::open() {
-            Ok(store) => crate::handle(&App::new(&Tolerant::new(store), &WasiEnv), &request),
+        let response = match WasiStore::open_for_product() {
+            Ok(store) => crate::handle(&App::new(&store, &WasiEnv), &request),
             Err(e) => storage_unavailable(&e),
         };
         wit_handler::Response { status: response.status, headers: response.headers, body: response.body }
@@ -213,7 +230,7 @@ fn wit_page(page: UserPage) -> wit_admin::UserPage {
 
 /// Runs `f` with an app over the bucket, mapping errors to the WIT admin error.
 fn with_app<T>(f: impl FnOnce(&App<'_>, Option<&str>) -> Result<T, ConnectionError>) -> Result<T, wit_admin::Error> {
-    let store = Tolerant::new(WasiStore::open().map_err(|e| wit_admin::Error::Storage(e.to_string()))?);
+    let store = WasiStore::open_for_product().map_err(|e| wit_admin::Error::Storage(e.to_string()))?;
     let app = App::new(&store, &WasiEnv);
     let base = app.public_base_url();
     f(&app, base.as_deref()).map_err(admin_error)
@@ -257,7 +274,7 @@ impl wit_admin::Guest for Component {
 
 impl wit_maintenance::Guest for Component {
     fn check(options: wit_maintenance::CheckOptions) -> Result<wit_maintenance::Report, String> {
-        let store = Tolerant::new(WasiStore::open().map_err(|e| e.to_string())?);
+        let store = WasiStore::open_for_product().map_err(|e| e.to_string())?;
         let options = crate::maintenance::Options { repair: options.repair, now: options.now_millis };
         let report = crate::maintenance::check(&App::new(&store, &WasiEnv), options).map_err(|e| e.to_string())?;
         Ok(wit_report(report))

@@ -43,6 +43,8 @@ pub use app::App;
 #[cfg(test)]
 mod scenario_tests;
 #[cfg(test)]
+mod store_call_tests;
+#[cfg(test)]
 mod testing;
 
 /// Handles one HTTP request: the whole product behind one function.

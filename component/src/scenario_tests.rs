@@ -506,39 +506,52 @@ fn external_id_filter_uses_the_lookup_index_and_follows_changes() {
     assert_eq!(by("new-ext"), json!(0));
 }
 
+/// Defines, in the current module, each scenario again with `faults` injected.
+macro_rules! again_with {
+    ($faults:expr; $($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                crate::testing::with_faults($faults, super::$name);
+            }
+        )*
+    };
+}
+
+/// Every scenario that runs again on another store's semantics.
+macro_rules! every_scenario {
+    ($faults:expr) => {
+        again_with!(
+            $faults;
+            user_lifecycle_through_scim,
+            duplicate_user_name_is_409_uniqueness_and_other_connection_is_fine,
+            filter_by_user_name_and_external_id,
+            pagination_is_stable_and_counts_are_integers,
+            tokens_are_per_connection,
+            end_users_span_connections_and_filter_by_one,
+            admin_api_validates_input_and_requires_the_admin_token,
+            etags_drive_conditional_requests,
+            groups_with_members_and_user_groups_attribute,
+            deleting_a_user_removes_it_from_groups,
+            put_group_replaces_members_and_many_members_patch_keeps_the_rest,
+            bulk_creates_with_bulk_id_references_and_reports_each_operation,
+            bulk_stops_after_fail_on_errors_and_rejects_circular_references,
+            cursor_paging_walks_every_user_once,
+            root_search_spans_users_and_groups,
+            external_id_filter_uses_the_lookup_index_and_follows_changes,
+        );
+    };
+}
+
 /// Every scenario again, through a store that behaves like Spin's Redis provider: each applied
 /// swap reported as `cas-failed`, `get-many` refused.
 mod on_spin_redis_semantics {
-    use crate::store::faulty::Faults;
-    use crate::testing::with_faults;
+    every_scenario!(crate::store::faulty::Faults::spin_redis());
+}
 
-    macro_rules! again {
-        ($($name:ident),* $(,)?) => {
-            $(
-                #[test]
-                fn $name() {
-                    with_faults(Faults::spin_redis(), super::$name);
-                }
-            )*
-        };
-    }
-
-    again!(
-        user_lifecycle_through_scim,
-        duplicate_user_name_is_409_uniqueness_and_other_connection_is_fine,
-        filter_by_user_name_and_external_id,
-        pagination_is_stable_and_counts_are_integers,
-        tokens_are_per_connection,
-        end_users_span_connections_and_filter_by_one,
-        admin_api_validates_input_and_requires_the_admin_token,
-        etags_drive_conditional_requests,
-        groups_with_members_and_user_groups_attribute,
-        deleting_a_user_removes_it_from_groups,
-        put_group_replaces_members_and_many_members_patch_keeps_the_rest,
-        bulk_creates_with_bulk_id_references_and_reports_each_operation,
-        bulk_stops_after_fail_on_errors_and_rejects_circular_references,
-        cursor_paging_walks_every_user_once,
-        root_search_spans_users_and_groups,
-        external_id_filter_uses_the_lookup_index_and_follows_changes,
-    );
+/// Every scenario again, through a store that behaves like Spin's SQLite provider: a swap whose
+/// handle saw the key absent upserts, so every key is created through its creation ticket
+/// (`store::ExclusiveCreate`). Each harness checks, when dropped, that no ticket was left.
+mod on_spin_sqlite_semantics {
+    every_scenario!(crate::store::faulty::Faults::spin_sqlite());
 }

@@ -1,13 +1,16 @@
 //! Test harness: drives [`crate::handle`] with requests against an in-memory store.
 
+use std::rc::Rc;
+
 use serde_json::Value;
 
 use crate::App;
 use crate::env::TestEnv;
 use crate::http::{Request, Response};
+use crate::store::clock::SystemClock;
 use crate::store::faulty::{Faults, FaultyStore};
 use crate::store::memory::MemoryStore;
-use crate::store::{KvStore, Tolerant};
+use crate::store::{ExclusiveCreate, KvStore, Tolerant};
 
 std::thread_local! {
     /// Faults every [`Harness::new`] on this thread injects (see [`with_faults`]).
@@ -28,12 +31,13 @@ pub fn with_faults(faults: Faults, scenario: fn()) {
 /// The admin token of every harness.
 pub const ADMIN_TOKEN: &str = "admin-secret";
 
-/// An in-memory product.
+/// An in-memory product. Each request gets a fresh [`ExclusiveCreate`] over the bucket, as
+/// each request gets a fresh instance in a host.
 pub struct Harness {
     /// The bucket, as it really is.
     pub store: MemoryStore,
-    /// What requests see of the bucket when faults are injected.
-    faulty: Option<Tolerant<FaultyStore<MemoryStore>>>,
+    /// What requests see of the bucket (faulty when faults are injected).
+    request_store: Rc<dyn KvStore>,
     /// Clock, randomness, configuration.
     pub env: TestEnv,
 }
@@ -50,17 +54,11 @@ impl Harness {
     /// A fresh product with [`ADMIN_TOKEN`] configured.
     pub fn new() -> Self {
         let store = MemoryStore::default();
-        let faulty =
-            FAULTS.with(std::cell::Cell::get).map(|faults| Tolerant::new(FaultyStore::new(store.clone(), faults)));
-        Harness { store, faulty, env: TestEnv::with_admin_token(ADMIN_TOKEN) }
-    }
-
-    /// The store requests go through (faulty when faults are injected).
-    pub fn request_store(&self) -> &dyn KvStore {
-        match &self.faulty {
-            Some(faulty) => faulty,
-            None => &self.store,
-        }
+        let request_store: Rc<dyn KvStore> = match FAULTS.with(std::cell::Cell::get) {
+            Some(faults) => Rc::new(Tolerant::new(FaultyStore::new(store.clone(), faults))),
+            None => Rc::new(store.clone()),
+        };
+        Harness { store, request_store, env: TestEnv::with_admin_token(ADMIN_TOKEN) }
     }
 
     /// Sends a request with headers.
@@ -68,7 +66,8 @@ impl Harness {
         let mut all: Vec<(String, String)> = vec![("host".into(), "idplex.test".into())];
         all.extend(headers.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())));
         let body = body.map(|b| serde_json::to_vec(&b).unwrap_or_default()).unwrap_or_default();
-        crate::handle(&App::new(self.request_store(), &self.env), &Request::new(method, path, all, body))
+        let store = ExclusiveCreate::new(self.request_store.clone(), Rc::new(SystemClock));
+        crate::handle(&App::new(&store, &self.env), &Request::new(method, path, all, body))
     }
 
     /// An admin API request.
@@ -90,5 +89,18 @@ impl Harness {
             id: body["id"].as_str().unwrap_or_default().to_owned(),
             token: body["token"].as_str().unwrap_or_default().to_owned(),
         }
+    }
+}
+
+impl Drop for Harness {
+    /// Every creation ticket a request took was given back (no request of a single-threaded
+    /// test can crash between taking and giving back).
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let left: Vec<String> =
+            self.store.keys().into_iter().filter(|k| crate::storage::keys::is_creation_ticket(k)).collect();
+        assert!(left.is_empty(), "creation tickets left behind: {left:?}");
     }
 }

@@ -46,7 +46,19 @@ fn check_page(
     let mut claims = Vec::new();
     let mut membership = Vec::new();
     let mut orphans: HashMap<&str, Vec<String>> = HashMap::new();
+    let mut stale_tickets = Vec::new();
     for key in page {
+        if keys::is_store_metadata(key) {
+            continue;
+        }
+        if keys::is_creation_ticket(key) {
+            // A creator that crashed between its ticket and its write; a live one deletes its
+            // ticket within a slot.
+            if keys::is_stale_creation_ticket(key, checker.now) {
+                stale_tickets.push(key.clone());
+            }
+            continue;
+        }
         if let Some(connection) = owner(key) {
             if !live.contains(connection) {
                 orphans.entry(connection).or_default().push(key.clone());
@@ -71,6 +83,17 @@ fn check_page(
     memberships::check_keys(checker, reported_groups, &membership)?;
     for (connection, doomed) in orphans {
         check_orphans(checker, reported_orphans, connection, &doomed)?;
+    }
+    let store = checker.app.store;
+    for ticket in stale_tickets {
+        checker.unfinished(
+            "creation-ticket",
+            ticket.clone(),
+            "a creation ticket whose creator stopped before writing (it no longer blocks anyone)".into(),
+            i64::MIN,
+            false,
+            || Ok(store.delete(&ticket)?),
+        )?;
     }
     Ok(())
 }

@@ -300,3 +300,22 @@ fn the_admin_api_runs_the_same_check() {
     assert_eq!(h.admin("POST", "/check", Some(json!({"repair": "yes"}))).status, 400);
     assert_eq!(h.admin("GET", "/check", None).status, 405);
 }
+
+#[test]
+fn a_creation_ticket_left_by_a_crash_is_unfinished_once_stale() {
+    let h = Harness::new();
+    let c = h.connection("A");
+    create_user(&h, &c, "a");
+    let claim = crate::storage::keys::resource_unique(&c.id, crate::storage::keys::Kind::User, "userName", "b");
+    let slot = h.env.millis.get() / 10_000;
+    let ticket = format!("{claim}~new/{slot}");
+    assert!(crate::storage::keys::is_creation_ticket(&ticket));
+    h.store.set(&ticket, &1i64.to_le_bytes()).expect("set");
+    h.store.set("meta/absent-swap", b"blind").expect("set");
+    // A fresh ticket may belong to a creator at work: not reported, never decoded as JSON.
+    assert_clean(&h);
+    let report = run(&h, true, LATER);
+    assert_eq!(unfinished(&report), vec![("creation-ticket", false, true)]);
+    assert!(h.store.get(&ticket).expect("get").is_none());
+    assert!(h.store.get("meta/absent-swap").expect("get").is_some());
+}

@@ -464,4 +464,40 @@ mod tests {
         assert_eq!(list.all().expect("all").len(), 1600);
         assert_eq!(list.length().expect("len"), 1600);
     }
+
+    /// Spin's SQLite provider upserts when a swap's handle saw the key absent: of two appends
+    /// that both open the list (both read its directory and chunk 1 absent before either
+    /// swaps), one is silently lost, unless creation is made exclusive.
+    #[test]
+    fn on_spin_sqlite_two_appends_that_open_a_list_lose_nothing_only_with_exclusive_creation() {
+        use std::rc::Rc;
+
+        use crate::store::clock::SystemClock;
+        use crate::store::faulty::{Faults, FaultyStore};
+        use crate::store::{ExclusiveCreate, KvStore};
+
+        let race = |exclusive: bool| {
+            let memory = MemoryStore::default();
+            let faulty = FaultyStore::new(memory.clone(), Faults::spin_sqlite().rendezvous(|k| k.starts_with("l/"), 2));
+            std::thread::scope(|s| {
+                for id in ["a", "b"] {
+                    let faulty = faulty.clone();
+                    s.spawn(move || {
+                        let mut store: Rc<dyn KvStore> = Rc::new(faulty);
+                        if exclusive {
+                            store = Rc::new(ExclusiveCreate::new(store, Rc::new(SystemClock)));
+                        }
+                        ChunkedList::new(&*store, "l".into()).append(id).expect("append")
+                    });
+                }
+            });
+            let list = ChunkedList::new(&memory, "l".into());
+            let mut ids: Vec<String> = list.all().expect("all").into_iter().map(|(_, id)| id).collect();
+            ids.sort();
+            (ids, list.length().expect("length"))
+        };
+        let (lost, _) = race(false);
+        assert_eq!(lost.len(), 1, "the double reproduces Spin's SQLite provider: {lost:?}");
+        assert_eq!(race(true), (vec!["a".to_owned(), "b".to_owned()], 2));
+    }
 }

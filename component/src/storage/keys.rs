@@ -100,6 +100,29 @@ pub fn chunk_directory(prefix: &str) -> String {
     format!("{prefix}/dir")
 }
 
+/// Whether `key` is a creation ticket (`{key}~new/{slot}`): an `increment` counter that decides
+/// which writer creates `{key}` on a store whose swap from "absent" is blind
+/// ([`crate::store::ticket`]). Never JSON: walks over a prefix must skip these keys. Deleted by
+/// the writer that took it; one left behind by a crash keeps its key's owner prefix (a
+/// connection's tickets are that connection's keys) and is garbage once
+/// [`is_stale_creation_ticket`].
+pub fn is_creation_ticket(key: &str) -> bool {
+    crate::store::ticket::parse(key).is_some()
+}
+
+/// Whether `key` is a creation ticket that no writer can hold any more at `now_millis` (it is
+/// two time slots old): deleting it is safe.
+pub fn is_stale_creation_ticket(key: &str, now_millis: i64) -> bool {
+    crate::store::ticket::is_stale(key, now_millis)
+}
+
+/// Whether `key` belongs to the store layer rather than to any connection: `meta/absent-swap`
+/// (the recorded verdict of [`crate::store::probe`]), its probe counter, and a probe key a
+/// crash left behind. Never JSON.
+pub fn is_store_metadata(key: &str) -> bool {
+    key.starts_with("meta/")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,6 +133,19 @@ mod tests {
         let cid = "a".repeat(26);
         assert!(resource_unique(&cid, Kind::User, "userName", &long).len() <= 256);
         assert!(connection_name(&long).len() <= 256);
+    }
+
+    #[test]
+    fn creation_tickets_are_recognised_and_keep_their_owner_prefix() {
+        let claim = resource_unique(&"c".repeat(26), Kind::User, "userName", "a");
+        let ticket = crate::store::ticket::key(&claim, 176_722_560);
+        assert!(is_creation_ticket(&ticket));
+        assert!(ticket.starts_with(&claim) && ticket.len() <= 256);
+        assert!(!is_creation_ticket(&claim));
+        assert!(!is_creation_ticket(&member("c", "g", "u")));
+        assert!(is_stale_creation_ticket(&ticket, 176_722_562 * crate::store::ticket::SLOT_MILLIS));
+        assert!(!is_stale_creation_ticket(&ticket, 176_722_561 * crate::store::ticket::SLOT_MILLIS));
+        assert!(is_store_metadata(crate::store::probe::ABSENT_SWAP_KEY));
     }
 
     #[test]

@@ -339,4 +339,33 @@ mod tests {
         });
         assert_eq!(Members::new(&store, "c", "g").all().expect("all").len(), 400);
     }
+
+    /// Spin's SQLite provider upserts when a swap's handle saw the key absent: two members
+    /// added at once to a group without members both open its member list, and one of them
+    /// would be lost (an entry without a listing: not a member), unless creation is exclusive.
+    #[test]
+    fn on_spin_sqlite_members_added_at_once_to_a_fresh_group_are_all_kept() {
+        use std::rc::Rc;
+
+        use crate::store::clock::SystemClock;
+        use crate::store::faulty::{Faults, FaultyStore};
+        use crate::store::{ExclusiveCreate, KvStore};
+
+        let memory = MemoryStore::default();
+        let list_keys = |k: &str| k.starts_with("mem/c/g/") && !k.contains("/m/");
+        let faulty = FaultyStore::new(memory.clone(), Faults::spin_sqlite().rendezvous(list_keys, 2));
+        std::thread::scope(|s| {
+            for id in ["u1", "u2"] {
+                let faulty = faulty.clone();
+                s.spawn(move || {
+                    let store = ExclusiveCreate::new(Rc::new(faulty) as Rc<dyn KvStore>, Rc::new(SystemClock));
+                    Members::new(&store, "c", "g").add(&[(id.to_owned(), MemberType::User)]).expect("add")
+                });
+            }
+        });
+        let mut all: Vec<String> =
+            Members::new(&memory, "c", "g").all().expect("all").into_iter().map(|(id, _)| id).collect();
+        all.sort();
+        assert_eq!(all, vec!["u1", "u2"]);
+    }
 }

@@ -152,4 +152,37 @@ mod tests {
         });
         assert_eq!(wins, 1);
     }
+
+    /// Spin's SQLite provider upserts when a swap's handle saw the key absent: two claimants that
+    /// both read the claim key absent before either swaps both win, unless creation is made
+    /// exclusive ([`crate::store::ExclusiveCreate`]).
+    #[test]
+    fn on_spin_sqlite_of_two_interleaved_claimants_one_wins_only_with_exclusive_creation() {
+        use std::rc::Rc;
+
+        use crate::store::clock::SystemClock;
+        use crate::store::faulty::{Faults, FaultyStore};
+        use crate::store::{ExclusiveCreate, KvStore};
+
+        let race = |exclusive: bool| {
+            let faulty = FaultyStore::new(MemoryStore::default(), Faults::spin_sqlite().rendezvous(|k| k == "k", 2));
+            std::thread::scope(|s| {
+                let claimants: Vec<_> = (0..2)
+                    .map(|i| {
+                        let faulty = faulty.clone();
+                        s.spawn(move || {
+                            let mut store: Rc<dyn KvStore> = Rc::new(faulty);
+                            if exclusive {
+                                store = Rc::new(ExclusiveCreate::new(store, Rc::new(SystemClock)));
+                            }
+                            claim(&*store, "k", &i.to_string(), 0, |_| Ok(Holder::Holds))
+                        })
+                    })
+                    .collect();
+                claimants.into_iter().filter_map(|c| c.join().ok()).filter(|r| matches!(r, Ok(Claimed::Won))).count()
+            })
+        };
+        assert_eq!(race(false), 2, "the double reproduces Spin's SQLite provider");
+        assert_eq!(race(true), 1);
+    }
 }

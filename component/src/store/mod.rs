@@ -3,13 +3,25 @@
 //! Domain code never calls `wasi:keyvalue` directly: it goes through [`KvStore`], implemented
 //! over the WIT imports in the component's `bindings` module and by [`memory::MemoryStore`]
 //! for native tests. The trait mirrors `wasi:keyvalue@0.2.0-draft2` (store, atomics, batch).
+//!
+//! What requests use is the store made correct on the providers that exist: [`Tolerant`]
+//! (`get-many` that fails) inside [`ExclusiveCreate`] (swaps from "absent" that upsert).
+//! [`update`] is the read-modify-write loop every shared key is changed with.
 
+pub mod clock;
+#[cfg(test)]
+pub mod counting;
+mod exclusive;
 #[cfg(test)]
 pub mod faulty;
 pub mod memory;
+pub mod probe;
+pub mod ticket;
 mod tolerant;
 mod update;
 
+pub use clock::Clock;
+pub use exclusive::ExclusiveCreate;
 pub use tolerant::Tolerant;
 pub use update::{Swapped, Update, swap_settled, update};
 
@@ -31,8 +43,11 @@ impl std::error::Error for StoreError {}
 pub enum SwapError {
     /// The key changed since the handle was made; the new handle is at the latest version.
     Conflict(Box<dyn CasHandle>),
-    /// The store failed.
+    /// The store failed; the swap may or may not have applied.
     Store(StoreError),
+    /// Another writer is creating the key and did not finish in time (see [`ExclusiveCreate`]):
+    /// nothing was written, and trying again at once would only wait again.
+    Busy(StoreError),
 }
 
 /// A compare-and-swap handle: the version of one key as it was when the handle was made.

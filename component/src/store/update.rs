@@ -43,9 +43,10 @@ pub enum Swapped {
 }
 
 /// Swaps `value` in with `handle` and settles what really happened: a reported conflict or
-/// store error is checked against the key's value read back. Fails only when the store stays
+/// store error is checked against the key's value read back. Fails when the store stays
 /// unreachable, and then the outcome is unknown (the protocols are ordered so that either
-/// outcome reads correctly, as after a crash).
+/// outcome reads correctly, as after a crash), or when the swap was [`SwapError::Busy`]
+/// (nothing written).
 pub fn swap_settled(
     store: &dyn KvStore,
     key: &str,
@@ -68,6 +69,7 @@ pub fn swap_settled(
             Err(e) => e,
         },
         Err(SwapError::Store(e)) => e,
+        Err(SwapError::Busy(e)) => return Err(e),
     };
     for _ in 0..READ_BACK_ATTEMPTS {
         match store.cas(key).and_then(settle) {

@@ -91,9 +91,18 @@ struct CheckFigures {
     peak_memory_bytes: usize,
 }
 
-fn check(host: &Host) -> CheckFigures {
+fn check(dir: &std::path::Path, size: usize) -> CheckFigures {
+    // As `idplex check` does: a whole-store walk may run for up to an hour.
+    let runtime = idplex_e2e::runtime().with_guest_time_limit(Duration::from_secs(3600));
+    let host = Host::open(runtime, HostConfig::new(dir, sha256_hex(ADMIN))).expect("host");
     let options = idplex_host::maintenance::CheckOptions { repair: false, now_millis: None };
     let outcome = host.check(options).expect("the check runs");
+    eprintln!(
+        "  {size}: idplex check walked {} keys in {:.1} s, peak guest memory {:.1} MiB",
+        outcome.report.keys,
+        outcome.elapsed.as_secs_f64(),
+        outcome.peak_memory_bytes as f64 / (1024.0 * 1024.0)
+    );
     assert!(
         outcome.report.violations.is_empty() && outcome.report.unfinished.is_empty(),
         "{}",
@@ -170,7 +179,7 @@ fn run(size: usize, samples: usize, root: Option<&std::path::Path>, with_check: 
         call(&host, "GET", &format!("{base}/Users?startIndex={late}&count=100"), &token, None).0
     });
     reads.push(("late page (count=100)", m, p));
-    let check = with_check.then(|| check(&host));
+    let check = with_check.then(|| check(dir.path(), size));
     Figures { size, create_per_sec, reads, check }
 }
 

@@ -7,6 +7,12 @@
 //! absent, an unconditional upsert, so two "create if absent" swaps can both succeed;
 //! `increment` stores a little-endian `i64`; `get-many` answers only the keys found;
 //! `list-keys` refuses a cursor.
+//!
+//! A swap from "absent" waits [`ABSENT_SWAP_DELAY`] before it upserts. In Spin each key-value
+//! call crosses the async runtime to a blocking thread and back, so under load another request
+//! reads the key between a creator's `current` and its `swap`; without the delay the double,
+//! called directly, makes that window so narrow that concurrent creators of one key almost
+//! never overlap and a test of the race would prove nothing.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -14,6 +20,9 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{CasSession, CasVersion, KeyPage, KvBackend, KvError, SwapOutcome, SwapReport, Versioned};
+
+/// How long a swap from "absent" waits before it upserts (see the module documentation).
+pub const ABSENT_SWAP_DELAY: std::time::Duration = std::time::Duration::from_millis(5);
 
 /// File name of the database inside the data directory.
 pub const SPIN_SQLITE_FILE_NAME: &str = "spin-kv.sqlite3";
@@ -160,6 +169,9 @@ impl CasSession for SpinSqliteCas {
     }
 
     fn swap(self: Box<Self>, _backend: &dyn KvBackend, value: &[u8]) -> Result<SwapReport, KvError> {
+        if self.value.is_none() {
+            std::thread::sleep(ABSENT_SWAP_DELAY);
+        }
         let conn = self.connection.lock().unwrap_or_else(PoisonError::into_inner);
         let rows = match &self.value {
             Some(old) => conn
@@ -169,5 +181,48 @@ impl CasSession for SpinSqliteCas {
             None => upsert(&conn, &self.key, value)?,
         };
         Ok(if rows == 1 { SwapReport::Swapped } else { SwapReport::Conflict(None) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn backend() -> (tempfile::TempDir, SpinSqliteBackend) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let backend = SpinSqliteBackend::open_in(dir.path()).expect("open");
+        (dir, backend)
+    }
+
+    #[test]
+    fn two_swaps_that_saw_the_key_absent_both_succeed_and_the_later_wins() {
+        let (_dir, kv) = backend();
+        let (mut first, mut second) = (kv.cas_begin("k").expect("cas"), kv.cas_begin("k").expect("cas"));
+        assert_eq!(first.current(&kv).expect("current"), None);
+        assert_eq!(second.current(&kv).expect("current"), None);
+        assert!(matches!(first.swap(&kv, b"first").expect("swap"), SwapReport::Swapped));
+        assert!(matches!(second.swap(&kv, b"second").expect("swap"), SwapReport::Swapped));
+        assert_eq!(kv.get("k").expect("get"), Some(b"second".to_vec()));
+    }
+
+    #[test]
+    fn a_swap_from_a_value_compares_the_value() {
+        let (_dir, kv) = backend();
+        kv.set("k", b"v1").expect("set");
+        let mut stale = kv.cas_begin("k").expect("cas");
+        assert_eq!(stale.current(&kv).expect("current"), Some(b"v1".to_vec()));
+        kv.set("k", b"v2").expect("set");
+        assert!(matches!(stale.swap(&kv, b"mine").expect("swap"), SwapReport::Conflict(None)));
+        assert_eq!(kv.get("k").expect("get"), Some(b"v2".to_vec()));
+    }
+
+    #[test]
+    fn increment_keeps_a_little_endian_integer() {
+        let (_dir, kv) = backend();
+        assert_eq!(kv.increment("n", 1).expect("increment"), 1);
+        assert_eq!(kv.increment("n", 1).expect("increment"), 2);
+        assert_eq!(kv.get("n").expect("get"), Some(2i64.to_le_bytes().to_vec()));
+        kv.set("j", b"{}").expect("set");
+        assert!(matches!(kv.increment("j", 1), Err(KvError::NotAnInteger)));
     }
 }
