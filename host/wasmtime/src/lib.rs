@@ -10,8 +10,9 @@
 //!   [`Host::handle`] calls the component's handler.
 //! - [`server`]: the hyper HTTP/1.1 server loop ([`serve`]) with body limit, concurrency
 //!   bound and graceful shutdown.
-//! - [`kv`]: the [`KvBackend`] trait, the SQLite backend, `--store` parsing, and the
-//!   `wasi:keyvalue` host traits (`kv::wasi_impl`).
+//! - [`kv`]: the [`KvBackend`] trait, the SQLite backend, `--store` parsing, the
+//!   `wasi:keyvalue` host traits (`kv::wasi_impl`) and the time a request may wait on the
+//!   store (`kv::StoreTime`).
 //! - [`config`]: `wasi:config/store` from a fixed map.
 //! - [`admin_token`]: admin token bootstrap and reset; [`sha256_hex`].
 //! - [`component_source`]: where the `.wasm` comes from ([`ComponentSource`]).
