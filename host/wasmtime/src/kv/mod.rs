@@ -24,7 +24,7 @@ pub use redis::{RedisBackend, RedisUrl, RedisUrlError};
 pub use spec::{StoreSpec, StoreSpecError};
 pub use spin_redis::SpinRedisBackend;
 pub use spin_sqlite::SpinSqliteBackend;
-pub use sqlite::SqliteBackend;
+pub use sqlite::{SQLITE_FILE_NAME, SqliteBackend};
 pub use store_time::{STORE_TIME_BUDGET, StoreTime};
 
 /// Maximum number of keys one `list_keys` page returns.
