@@ -16,8 +16,9 @@ use std::time::{Duration, Instant};
 use super::KvError;
 
 /// How long the store calls of one request may wait in all before the next one fails at once.
-/// Together with one last call (at most the SQLite busy timeout or the Redis command timeout,
-/// 10 s) a request in an outage answers within about 30 s.
+/// Together with one last call (at most SQLite's busy timeout or the Redis command timeout,
+/// 10 s, plus a Redis connect to a hung server) a request in an outage answers within about
+/// 30 s, 40 s against a hung Redis.
 pub const STORE_TIME_BUDGET: Duration = Duration::from_secs(20);
 
 /// Time spent in the store calls of one call into the component, and the budget they share.
