@@ -5,8 +5,11 @@
 //! The component must have been built first (`make build`, which runs
 //! `cargo build --release --target wasm32-wasip2 -p idplex-component`).
 
+pub mod create_load;
+pub mod full_disk;
 pub mod replay;
 pub mod spin;
+pub mod sqlite_lock;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;

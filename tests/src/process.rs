@@ -31,10 +31,25 @@ impl Process {
     /// As [`Process::start`], with `args` added to the command line (e.g. `--store URL`) and
     /// stderr (the log) written to the file `stderr` when given.
     pub fn start_with_args(data: &Path, args: &[&str], stderr: Option<&Path>) -> Process {
+        Process::start_under(&[], data, args, stderr)
+    }
+
+    /// As [`Process::start_with_args`], run through `wrapper`, a command that ends by
+    /// executing the command line it is given (e.g. `["prlimit", "--fsize=1000000:"]`), so
+    /// the process is still `idplex` itself.
+    pub fn start_under(wrapper: &[&str], data: &Path, args: &[&str], stderr: Option<&Path>) -> Process {
         let stderr = stderr.map_or_else(Stdio::null, |path| {
             Stdio::from(std::fs::File::create(path).expect("the log file can be created"))
         });
-        let mut child = Command::new(idplex_bin())
+        let mut command = match wrapper.split_first() {
+            Some((program, wrapper_args)) => {
+                let mut command = Command::new(program);
+                command.args(wrapper_args).arg("--").arg(idplex_bin());
+                command
+            }
+            None => Command::new(idplex_bin()),
+        };
+        let mut child = command
             .args(["serve", "--listen", "127.0.0.1:0", "--admin-token", ADMIN_TOKEN, "--data"])
             .arg(data)
             .arg("--component")
@@ -60,6 +75,16 @@ impl Process {
     /// A client for this process.
     pub fn client(&self) -> Client {
         Client::new(&self.url)
+    }
+
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// How it ended, or `None` while it is still running.
+    pub fn exit_status(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().ok().flatten()
     }
 
     /// Kills the process with SIGKILL (no shutdown of any kind) and reaps it.

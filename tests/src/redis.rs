@@ -1,8 +1,10 @@
 //! A private `redis-server` for one test, and `idplex` processes that share it.
 //!
-//! Each [`RedisServer`] runs on a free loopback port without persistence, in a temporary
-//! directory, and is killed when dropped. The tests need Debian's `redis-server` installed
-//! (`make test` installs it); without it they fail, saying so.
+//! Each [`RedisServer`] runs on a free loopback port in a temporary directory, and is killed
+//! when dropped: without persistence, or ([`RedisServer::start_persistent`]) with an
+//! append-only file synced before every reply, so that it can be stopped and started again
+//! on the same port with its data (an outage). The tests need Debian's `redis-server`
+//! installed (`make test` installs it); without it they fail, saying so.
 
 use std::io::{Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
@@ -17,67 +19,75 @@ pub struct RedisServer {
     child: Child,
     port: u16,
     password: Option<String>,
-    _dir: tempfile::TempDir,
+    persistent: bool,
+    dir: tempfile::TempDir,
 }
 
 impl RedisServer {
     /// Starts a server and waits until it answers `PING`.
     pub fn start() -> RedisServer {
-        Self::start_inner(None)
+        Self::start_inner(None, false)
     }
 
     /// Starts a server that requires `password` (`--requirepass`).
     pub fn start_with_password(password: &str) -> RedisServer {
-        Self::start_inner(Some(password))
+        Self::start_inner(Some(password), false)
     }
 
-    fn start_inner(password: Option<&str>) -> RedisServer {
+    /// Starts a server that keeps its data across [`RedisServer::kill`] and
+    /// [`RedisServer::restart`]: an append-only file, synced before each write is
+    /// acknowledged (`--appendfsync always`), so even `kill -9` loses no acknowledged write.
+    pub fn start_persistent() -> RedisServer {
+        Self::start_inner(None, true)
+    }
+
+    fn start_inner(password: Option<&str>, persistent: bool) -> RedisServer {
         for _ in 0..5 {
-            if let Some(server) = Self::try_start(password) {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let port = free_port();
+            let child = spawn(port, dir.path(), password, persistent);
+            let mut server = RedisServer { child, port, password: password.map(str::to_owned), persistent, dir };
+            if server.wait_until_ready() {
                 return server;
             }
         }
         panic!("redis-server did not start on any of 5 free ports");
     }
 
-    fn try_start(password: Option<&str>) -> Option<RedisServer> {
-        let port = free_port();
-        let dir = tempfile::tempdir().expect("temp dir");
-        let mut command = Command::new("redis-server");
-        command
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .args(["--loglevel", "warning"])
-            .arg("--dir")
-            .arg(dir.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        if let Some(password) = password {
-            command.args(["--requirepass", password]);
+    /// Starts the server again on the same port and directory after [`RedisServer::kill`] or
+    /// [`RedisServer::shutdown`], and waits until it answers (a persistent one has then
+    /// loaded its data). Panics when the port stays taken for 30 s.
+    pub fn restart(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            self.child = spawn(self.port, self.dir.path(), self.password.as_deref(), self.persistent);
+            if self.wait_until_ready() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(200));
         }
-        let child = match command.spawn() {
-            Ok(child) => child,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
-                "redis-server is not installed, and the Redis scale-out tests need a real one: \
-                 run `apt-get install redis-server` (`make test` installs it)"
-            ),
-            Err(e) => panic!("cannot start redis-server: {e}"),
-        };
-        let mut server = RedisServer { child, port, password: password.map(str::to_owned), _dir: dir };
+        panic!("redis-server did not start again on port {}", self.port);
+    }
+
+    /// Waits until this server answers `PING`; `false` when it exited (most likely its port
+    /// was taken) or did not answer within 10 s.
+    fn wait_until_ready(&mut self) -> bool {
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
-            if server.child.try_wait().ok().flatten().is_some() {
-                return None; // exited: most likely the port was taken meanwhile
+            if self.child.try_wait().ok().flatten().is_some() {
+                return false;
             }
-            if server.answers_ping() {
+            if self.answers_ping() {
                 // Whoever answered, ours must still be running (it exits at once when it
                 // cannot bind).
                 std::thread::sleep(Duration::from_millis(50));
-                return server.child.try_wait().ok().flatten().is_none().then_some(server);
+                return self.child.try_wait().ok().flatten().is_none();
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        None
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        false
     }
 
     /// Whether the server answers `PING` (after `AUTH`, when it has a password).
@@ -122,10 +132,71 @@ impl RedisServer {
         check_with_args(data, &["--store", &self.url(db)], false)
     }
 
-    /// Kills the server now (to test an outage).
+    /// Kills the server now with SIGKILL (to test an outage).
     pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// Freezes the server (SIGSTOP): connections stay open and commands go unanswered, as
+    /// when Redis hangs or the network drops packets, until [`RedisServer::resume`].
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Lets a paused server run again (SIGCONT).
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    /// Sends `signal` with the shell's `kill` builtin (procps' `kill` may be missing).
+    fn signal(&self, signal: &str) {
+        let status = Command::new("sh").arg("-c").arg(format!("kill {signal} {}", self.child.id())).status();
+        assert!(status.is_ok_and(|s| s.success()), "kill {signal} redis-server failed");
+    }
+
+    /// Stops the server the way an operator does (`SHUTDOWN`: it syncs its data and exits)
+    /// and waits until it has exited; kills it when it has not within 30 s.
+    pub fn shutdown(&mut self) {
+        if let Ok(mut stream) = TcpStream::connect(("127.0.0.1", self.port)) {
+            let mut request = String::new();
+            if let Some(password) = &self.password {
+                request.push_str(&format!("*2\r\n$4\r\nAUTH\r\n${}\r\n{password}\r\n", password.len()));
+            }
+            request.push_str("*1\r\n$8\r\nSHUTDOWN\r\n");
+            let _ = stream.write_all(request.as_bytes());
+        }
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if self.child.try_wait().ok().flatten().is_some() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.kill();
+    }
+}
+
+/// Spawns `redis-server` on `port` with its files in `dir`.
+fn spawn(port: u16, dir: &Path, password: Option<&str>, persistent: bool) -> Child {
+    let mut command = Command::new("redis-server");
+    command.args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""]).args(["--loglevel", "warning"]);
+    if persistent {
+        command.args(["--appendonly", "yes", "--appendfsync", "always"]);
+    } else {
+        command.args(["--appendonly", "no"]);
+    }
+    command.arg("--dir").arg(dir).stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::null());
+    if let Some(password) = password {
+        command.args(["--requirepass", password]);
+    }
+    match command.spawn() {
+        Ok(child) => child,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => panic!(
+            "redis-server is not installed, and the Redis store tests need a real one: \
+             run `apt-get install redis-server` (`make test` installs it)"
+        ),
+        Err(e) => panic!("cannot start redis-server: {e}"),
     }
 }
 

@@ -11,7 +11,7 @@ use crate::bindings::exports::idplex::scim::maintenance::CheckOptions;
 use crate::config::{self, ConfigCtx};
 use crate::error_response::HostFailure;
 use crate::kv::wasi_impl::KeyValueCtx;
-use crate::kv::{self, StoreSpec};
+use crate::kv::{self, StoreSpec, StoreTime};
 use crate::maintenance::CheckOutcome;
 use crate::request_state::RequestState;
 use crate::runtime::{MAX_INSTANCES, Runtime};
@@ -112,10 +112,12 @@ impl Host {
 
     /// Calls the component's handler directly (no HTTP), blocking.
     ///
-    /// A fresh instance serves the call. If the guest traps, exceeds the time limit or cannot
-    /// be instantiated, the failure is logged and a 500 SCIM error response returned.
+    /// A fresh instance serves the call; its store calls share [`kv::STORE_TIME_BUDGET`]. If
+    /// the guest traps, exceeds the time limit or cannot be instantiated, the failure is logged
+    /// and a 500 SCIM error response returned.
     pub fn handle(&self, request: Request) -> Response {
-        let state = RequestState::new(self.kv.clone(), self.config.clone());
+        let store_time = StoreTime::with_budget(Some(kv::STORE_TIME_BUDGET));
+        let state = RequestState::new(self.kv.clone(), self.config.clone(), store_time);
         match self.runtime.call_handler(state, &request) {
             Ok(response) => response,
             Err(e) => {
@@ -134,7 +136,7 @@ impl Host {
     /// is for operators, never for the request path. Errors when the store fails or the guest
     /// traps.
     pub fn check(&self, options: CheckOptions) -> anyhow::Result<CheckOutcome> {
-        let state = RequestState::new(self.kv.clone(), self.config.clone());
+        let state = RequestState::new(self.kv.clone(), self.config.clone(), StoreTime::with_budget(None));
         let started = std::time::Instant::now();
         match self.runtime.call_check(state, &options) {
             Ok((Ok(report), peak_memory_bytes)) => {

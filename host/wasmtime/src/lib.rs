@@ -10,12 +10,14 @@
 //!   [`Host::handle`] calls the component's handler.
 //! - [`server`]: the hyper HTTP/1.1 server loop ([`serve`]) with body limit, concurrency
 //!   bound and graceful shutdown.
-//! - [`kv`]: the [`KvBackend`] trait, the SQLite backend, `--store` parsing, and the
-//!   `wasi:keyvalue` host traits (`kv::wasi_impl`).
+//! - [`kv`]: the [`KvBackend`] trait, the SQLite backend, `--store` parsing, the
+//!   `wasi:keyvalue` host traits (`kv::wasi_impl`) and the time a request may wait on the
+//!   store (`kv::StoreTime`).
 //! - [`config`]: `wasi:config/store` from a fixed map.
 //! - [`admin_token`]: admin token bootstrap and reset; [`sha256_hex`].
 //! - [`component_source`]: where the `.wasm` comes from ([`ComponentSource`]).
 //! - [`error_response`]: the SCIM error responses the host makes itself (500, 413, 400).
+//! - [`file_size_limit`]: a write past `ulimit -f` fails (503) instead of killing the server.
 //! - [`maintenance`]: the `idplex check` report ([`Host::check`]) rendered for operators.
 //! - [`cli`], [`banner`]: flags and start-up message of the `idplex` executable.
 //! - `bindings`: the `bindgen!` output for `idplex:scim/provider` (private).
@@ -30,6 +32,7 @@ pub mod component_source;
 pub mod config;
 pub mod data_dir;
 pub mod error_response;
+pub mod file_size_limit;
 pub mod host;
 pub mod kv;
 pub mod maintenance;

@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use clap::Parser as _;
 use idplex_host::admin_token::{self, AdminToken};
 use idplex_host::cli::{AdminTokenCommand, CheckArgs, Cli, Command, ServeArgs};
-use idplex_host::{ComponentSource, Host, HostConfig, Runtime, banner, maintenance, sha256_hex};
+use idplex_host::{ComponentSource, Host, HostConfig, Runtime, banner, file_size_limit, maintenance, sha256_hex};
 
 fn main() -> ExitCode {
     init_tracing();
@@ -35,6 +35,8 @@ fn init_tracing() {
 }
 
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    tokio.block_on(async { file_size_limit::survive_file_size_limit() })?;
     let token = admin_token::bootstrap(&args.data, args.admin_token.as_deref())?;
     let source = args.component.clone().map_or(ComponentSource::Default, ComponentSource::Path);
     let runtime = Runtime::load(source)?;
@@ -51,7 +53,6 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
         },
     )?;
 
-    let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     tokio.block_on(async {
         let listener = tokio::net::TcpListener::bind(&args.listen)
             .await
@@ -82,6 +83,9 @@ const CHECK_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(360
 
 fn check(args: CheckArgs) -> anyhow::Result<()> {
     anyhow::ensure!(args.data.is_dir(), "no data directory at {}; pass --data (or IDPLEX_DATA)", args.data.display());
+    // `--repair` writes: past a file size limit that must fail, not kill the check half-way.
+    let signals = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    signals.block_on(async { file_size_limit::survive_file_size_limit() })?;
     let source = args.component.map_or(ComponentSource::Default, ComponentSource::Path);
     let runtime = Runtime::load(source)?.with_guest_time_limit(CHECK_TIME_LIMIT);
     // The check serves no requests; the admin token hash is that of a random, discarded token.

@@ -4,6 +4,7 @@ use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 use crate::config::{ConfigCtx, ConfigView};
+use crate::kv::StoreTime;
 use crate::kv::wasi_impl::{KeyValueCtx, KeyValueView};
 
 /// Everything the guest can reach during one request; dropped with the request's `Store`.
@@ -11,6 +12,7 @@ pub(crate) struct RequestState {
     wasi: WasiCtx,
     table: ResourceTable,
     kv: KeyValueCtx,
+    store_time: StoreTime,
     config: ConfigCtx,
     memory: MemoryPeak,
 }
@@ -43,17 +45,23 @@ impl wasmtime::ResourceLimiter for MemoryPeak {
 }
 
 impl RequestState {
-    /// Fresh state over the host's shared key-value store and configuration. WASI gets no
-    /// arguments, environment or preopened directories; only stderr is inherited, so guest
-    /// panics reach the host's log.
-    pub(crate) fn new(kv: KeyValueCtx, config: ConfigCtx) -> RequestState {
+    /// Fresh state over the host's shared key-value store and configuration, its store calls
+    /// limited to `store_time` in all (see [`StoreTime`]). WASI gets no arguments, environment
+    /// or preopened directories; only stderr is inherited, so guest panics reach the host's
+    /// log.
+    pub(crate) fn new(kv: KeyValueCtx, config: ConfigCtx, store_time: StoreTime) -> RequestState {
         let wasi = WasiCtxBuilder::new().inherit_stderr().build();
-        RequestState { wasi, table: ResourceTable::new(), kv, config, memory: MemoryPeak::default() }
+        RequestState { wasi, table: ResourceTable::new(), kv, store_time, config, memory: MemoryPeak::default() }
     }
 
     /// The view the `wasi:keyvalue` host traits are implemented on.
     pub(crate) fn keyvalue(&mut self) -> KeyValueView<'_> {
-        KeyValueView { ctx: &self.kv, table: &mut self.table }
+        KeyValueView { ctx: &self.kv, table: &mut self.table, time: &mut self.store_time }
+    }
+
+    /// Time spent in store calls so far (not counted as guest time).
+    pub(crate) fn store_time(&self) -> std::time::Duration {
+        self.store_time.spent()
     }
 
     /// The guest memory counter (the store's resource limiter).

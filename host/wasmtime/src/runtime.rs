@@ -2,11 +2,11 @@
 //! and the world's `ProviderPre`. Each call gets a fresh `Store` and instance.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use wasmtime::component::{Component, Linker};
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, UpdateDeadline};
 
 use crate::bindings::exports::idplex::scim::handler::{Request, Response};
 use crate::bindings::exports::idplex::scim::maintenance::{CheckOptions, Report};
@@ -21,7 +21,10 @@ pub const MAX_INSTANCES: usize = 128;
 /// Largest linear memory one instance may grow to.
 pub const MAX_MEMORY_BYTES: usize = 256 << 20;
 
-/// How long one call may run guest code before it is interrupted.
+/// How long one call may run guest code before it is interrupted. Time spent waiting on the
+/// key-value store does not count: a slow store fails its calls (bounded by
+/// [`crate::kv::StoreTime`]), which the component answers with 503, rather than making the
+/// guest trap.
 pub const GUEST_TIME_LIMIT: Duration = Duration::from_secs(30);
 
 /// How often the epoch advances; the granularity of [`GUEST_TIME_LIMIT`].
@@ -31,7 +34,7 @@ const EPOCH_TICK: Duration = Duration::from_millis(100);
 #[derive(Clone)]
 pub struct Runtime {
     inner: Arc<Inner>,
-    deadline_ticks: u64,
+    time_limit: Duration,
 }
 
 struct Inner {
@@ -55,14 +58,14 @@ impl Runtime {
         tracing::debug!(origin = %loaded.origin, "component loaded");
         start_epoch_ticker(&engine)?;
         let inner = Inner { engine, pre, slots: Slots::new(MAX_INSTANCES) };
-        Ok(Runtime { inner: Arc::new(inner), deadline_ticks: deadline_ticks(GUEST_TIME_LIMIT) })
+        Ok(Runtime { inner: Arc::new(inner), time_limit: GUEST_TIME_LIMIT })
     }
 
     /// This runtime with a different limit on guest time per call (default
     /// [`GUEST_TIME_LIMIT`]), rounded up to the epoch tick of 100 ms. Shares the compiled
     /// component; other clones keep their limit.
     pub fn with_guest_time_limit(mut self, limit: Duration) -> Runtime {
-        self.deadline_ticks = deadline_ticks(limit);
+        self.time_limit = limit;
         self
     }
 
@@ -94,8 +97,14 @@ impl Runtime {
         let _slot = self.inner.slots.acquire();
         let mut store = Store::new(&self.inner.engine, state);
         store.limiter(|state| state.memory());
-        store.set_epoch_deadline(self.deadline_ticks);
-        store.epoch_deadline_trap();
+        let (limit, started) = (self.time_limit, Instant::now());
+        store.set_epoch_deadline(deadline_ticks(limit));
+        store.epoch_deadline_callback(move |ctx| {
+            Ok(match ticks_left(limit, started.elapsed(), ctx.data().store_time()) {
+                Some(ticks) => UpdateDeadline::Continue(ticks),
+                None => UpdateDeadline::Interrupt,
+            })
+        });
         let provider = self.inner.pre.instantiate(&mut store)?;
         f(&provider, &mut store)
     }
@@ -146,6 +155,14 @@ fn deadline_ticks(limit: Duration) -> u64 {
     u64::try_from(ticks).unwrap_or(u64::MAX)
 }
 
+/// At an epoch deadline, `elapsed` after the call began, `in_store` of it waiting on the
+/// store: the ticks left before the guest's own time reaches `limit`, or `None` when it has
+/// (the guest traps).
+fn ticks_left(limit: Duration, elapsed: Duration, in_store: Duration) -> Option<u64> {
+    let left = limit.checked_sub(elapsed.saturating_sub(in_store)).filter(|left| !left.is_zero())?;
+    Some(deadline_ticks(left).max(1))
+}
+
 /// Advances the engine's epoch every [`EPOCH_TICK`] until the engine is dropped.
 fn start_epoch_ticker(engine: &Engine) -> anyhow::Result<()> {
     let weak = engine.weak();
@@ -173,5 +190,20 @@ mod tests {
         assert_eq!(deadline_ticks(GUEST_TIME_LIMIT), 300);
         assert_eq!(deadline_ticks(Duration::from_millis(1)), 1);
         assert_eq!(deadline_ticks(Duration::ZERO), 0);
+    }
+
+    #[test]
+    fn time_waiting_on_the_store_is_not_guest_time() {
+        let limit = Duration::from_secs(30);
+        // 35 s since the call began, 20 s of them in store calls: 15 s of guest time, 15 left.
+        assert_eq!(ticks_left(limit, Duration::from_secs(35), Duration::from_secs(20)), Some(150));
+        assert_eq!(ticks_left(limit, Duration::from_secs(30), Duration::from_millis(1)), Some(1));
+    }
+
+    #[test]
+    fn guest_time_past_the_limit_traps() {
+        let limit = Duration::from_secs(30);
+        assert_eq!(ticks_left(limit, Duration::from_secs(30), Duration::ZERO), None);
+        assert_eq!(ticks_left(limit, Duration::from_secs(61), Duration::from_secs(20)), None);
     }
 }

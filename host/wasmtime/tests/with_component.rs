@@ -76,6 +76,20 @@ fn guest_out_of_time_gets_internal_error() {
     );
 }
 
+#[test]
+fn time_waiting_on_a_slow_store_is_not_guest_time() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let limit = Duration::from_millis(500);
+    let mut config = HostConfig::new(dir.path(), sha256_hex(ADMIN_TOKEN));
+    // Every store call waits up to 400 ms (seeded: the same waits each run), no faults.
+    config.store_faults = Some("seed=3,before=0,after=0,delay-ms=400".parse().expect("fault spec"));
+    let host = Host::open(runtime().with_guest_time_limit(limit), config).expect("host opens");
+    let started = std::time::Instant::now();
+    let created = host.handle(request("POST", "/admin/api/v1/connections", r#"{"name":"Slow store"}"#));
+    assert_eq!(created.status, 201, "{}", String::from_utf8_lossy(&created.body));
+    assert!(started.elapsed() > limit, "the store calls took longer than the guest time limit");
+}
+
 /// Sends one raw HTTP/1.1 request and returns the whole response text.
 fn raw_http(addr: std::net::SocketAddr, head: &str, body: &[u8]) -> String {
     let mut stream = TcpStream::connect(addr).expect("connect");

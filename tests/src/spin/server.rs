@@ -16,7 +16,7 @@ use anyhow::{Context as _, anyhow};
 use hyper::server::conn::http1;
 use idplex_host::config::{ConfigCtx, ConfigView};
 use idplex_host::kv::wasi_impl::{KeyValueCtx, KeyValueView};
-use idplex_host::kv::{StoreSpec, open_backend};
+use idplex_host::kv::{StoreSpec, StoreTime, open_backend};
 
 use crate::server_thread::ServerThread;
 use wasmtime::component::{Component, Linker, ResourceTable};
@@ -159,6 +159,8 @@ struct RequestState {
     hooks: DenyOutbound,
     table: ResourceTable,
     kv: KeyValueCtx,
+    /// Spin puts no budget on store calls; this one only keeps the view's clock.
+    store_time: StoreTime,
     config: ConfigCtx,
 }
 
@@ -172,12 +174,13 @@ impl RequestState {
             hooks: DenyOutbound,
             table: ResourceTable::new(),
             kv,
+            store_time: StoreTime::default(),
             config,
         }
     }
 
     fn keyvalue(&mut self) -> KeyValueView<'_> {
-        KeyValueView { ctx: &self.kv, table: &mut self.table }
+        KeyValueView { ctx: &self.kv, table: &mut self.table, time: &mut self.store_time }
     }
 
     fn config(&mut self) -> ConfigView<'_> {

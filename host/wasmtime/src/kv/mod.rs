@@ -13,6 +13,7 @@ mod spec;
 mod spin_redis;
 mod spin_sqlite;
 mod sqlite;
+mod store_time;
 pub mod wasi_impl;
 
 use std::path::Path;
@@ -23,7 +24,8 @@ pub use redis::{RedisBackend, RedisUrl, RedisUrlError};
 pub use spec::{StoreSpec, StoreSpecError};
 pub use spin_redis::SpinRedisBackend;
 pub use spin_sqlite::SpinSqliteBackend;
-pub use sqlite::SqliteBackend;
+pub use sqlite::{SQLITE_FILE_NAME, SqliteBackend};
+pub use store_time::{STORE_TIME_BUDGET, StoreTime};
 
 /// Maximum number of keys one `list_keys` page returns.
 pub const LIST_KEYS_PAGE_SIZE: usize = 1000;

@@ -4,13 +4,14 @@
 //! store; [`KeyValueView`] borrows it together with the request's [`ResourceTable`] for the
 //! duration of one host call, and the generated `Host` traits are implemented on the view.
 //! Expected failures become WIT `error` values in [`store::Host::convert_error`]; resource
-//! table failures (a host bug) trap.
+//! table failures (a host bug) trap. Every backend call is timed into the request's
+//! [`StoreTime`], which also refuses calls once the request's store time budget is spent.
 
 use std::sync::Arc;
 
 use wasmtime::component::{HasData, Linker, Resource, ResourceTable, ResourceTableError};
 
-use super::{CasSession, KvBackend, KvError, SwapReport};
+use super::{CasSession, KvBackend, KvError, StoreTime, SwapReport};
 use crate::bindings::wasi::keyvalue::{atomics, batch, store};
 
 /// The only bucket identifier the host provides.
@@ -29,12 +30,15 @@ impl KeyValueCtx {
     }
 }
 
-/// One host call's view: the host's [`KeyValueCtx`] and the request's resource table.
+/// One host call's view: the host's [`KeyValueCtx`], the request's resource table and the
+/// time its store calls have taken.
 pub struct KeyValueView<'a> {
     /// The host's key-value state.
     pub ctx: &'a KeyValueCtx,
     /// The request's resources (buckets and CAS handles live here).
     pub table: &'a mut ResourceTable,
+    /// The request's time in store calls.
+    pub time: &'a mut StoreTime,
 }
 
 /// An open `bucket` resource. Only `default` exists, so it carries no state.
@@ -87,8 +91,10 @@ impl HasData for HasKeyValue {
 }
 
 impl KeyValueView<'_> {
-    fn backend(&self) -> &dyn KvBackend {
-        self.ctx.backend.as_ref()
+    /// Runs `call` on the backend, timed into the request's [`StoreTime`].
+    fn timed<R>(&mut self, call: impl FnOnce(&dyn KvBackend) -> Result<R, KvError>) -> Result<R, KvError> {
+        let backend = self.ctx.backend.as_ref();
+        self.time.measure(|| call(backend))
     }
 
     /// Checks that `bucket` is a live handle of this request.
@@ -118,22 +124,22 @@ impl store::Host for KeyValueView<'_> {
 impl store::HostBucket for KeyValueView<'_> {
     fn get(&mut self, bucket: Resource<Bucket>, key: String) -> Result<Option<Vec<u8>>, KeyValueError> {
         self.bucket(&bucket)?;
-        Ok(self.backend().get(&key)?)
+        Ok(self.timed(|b| b.get(&key))?)
     }
 
     fn set(&mut self, bucket: Resource<Bucket>, key: String, value: Vec<u8>) -> Result<(), KeyValueError> {
         self.bucket(&bucket)?;
-        Ok(self.backend().set(&key, &value)?)
+        Ok(self.timed(|b| b.set(&key, &value))?)
     }
 
     fn delete(&mut self, bucket: Resource<Bucket>, key: String) -> Result<(), KeyValueError> {
         self.bucket(&bucket)?;
-        Ok(self.backend().delete(&key)?)
+        Ok(self.timed(|b| b.delete(&key))?)
     }
 
     fn exists(&mut self, bucket: Resource<Bucket>, key: String) -> Result<bool, KeyValueError> {
         self.bucket(&bucket)?;
-        Ok(self.backend().exists(&key)?)
+        Ok(self.timed(|b| b.exists(&key))?)
     }
 
     fn list_keys(
@@ -142,7 +148,7 @@ impl store::HostBucket for KeyValueView<'_> {
         cursor: Option<String>,
     ) -> Result<store::KeyResponse, KeyValueError> {
         self.bucket(&bucket)?;
-        let page = self.backend().list_keys(cursor.as_deref())?;
+        let page = self.timed(|b| b.list_keys(cursor.as_deref()))?;
         Ok(store::KeyResponse { keys: page.keys, cursor: page.cursor })
     }
 
@@ -155,12 +161,14 @@ impl store::HostBucket for KeyValueView<'_> {
 impl atomics::HostCas for KeyValueView<'_> {
     fn new(&mut self, bucket: Resource<Bucket>, key: String) -> Result<Resource<Cas>, KeyValueError> {
         self.bucket(&bucket)?;
-        let session = self.backend().cas_begin(&key)?;
+        let session = self.timed(|b| b.cas_begin(&key))?;
         Ok(self.table.push(Cas { key, session })?)
     }
 
     fn current(&mut self, cas: Resource<Cas>) -> Result<Option<Vec<u8>>, KeyValueError> {
-        Ok(self.table.get_mut(&cas)?.session.current(self.ctx.backend.as_ref())?)
+        let session = &mut self.table.get_mut(&cas)?.session;
+        let backend = self.ctx.backend.as_ref();
+        Ok(self.time.measure(|| session.current(backend))?)
     }
 
     fn drop(&mut self, cas: Resource<Cas>) -> wasmtime::Result<()> {
@@ -172,27 +180,28 @@ impl atomics::HostCas for KeyValueView<'_> {
 impl atomics::Host for KeyValueView<'_> {
     fn increment(&mut self, bucket: Resource<Bucket>, key: String, delta: i64) -> Result<i64, KeyValueError> {
         self.bucket(&bucket)?;
-        Ok(self.backend().increment(&key, delta)?)
+        Ok(self.timed(|b| b.increment(&key, delta))?)
     }
 
     fn swap(&mut self, cas: Resource<Cas>, value: Vec<u8>) -> wasmtime::Result<Result<(), atomics::CasError>> {
         let Cas { key, session } = self.table.delete(cas)?;
         let store_error = |e: KvError| Ok(Err(atomics::CasError::StoreError(store::Error::Other(e.to_string()))));
-        match session.swap(self.backend(), &value) {
+        match self.timed(|b| session.swap(b, &value)) {
             Ok(SwapReport::Swapped) => Ok(Ok(())),
             Ok(SwapReport::Conflict(next)) => {
                 // As Spin does: a new session, read once, handed back with the failure.
                 let session = match next {
                     Some(session) => session,
                     None => {
-                        let mut session = match self.backend().cas_begin(&key) {
+                        let begun = self.timed(|b| {
+                            let mut session = b.cas_begin(&key)?;
+                            session.current(b)?;
+                            Ok(session)
+                        });
+                        match begun {
                             Ok(session) => session,
                             Err(e) => return store_error(e),
-                        };
-                        if let Err(e) = session.current(self.backend()) {
-                            return store_error(e);
                         }
-                        session
                     }
                 };
                 let fresh = self.table.push(Cas { key, session })?;
@@ -210,7 +219,7 @@ impl batch::Host for KeyValueView<'_> {
         keys: Vec<String>,
     ) -> Result<Vec<(String, Option<Vec<u8>>)>, KeyValueError> {
         self.bucket(&bucket)?;
-        let values = self.backend().get_many(&keys)?;
+        let values = self.timed(|b| b.get_many(&keys))?;
         if values.len() != keys.len() {
             let msg = format!("get-many returned {} values for {} keys", values.len(), keys.len());
             return Err(KvError::Storage(msg).into());
@@ -220,11 +229,11 @@ impl batch::Host for KeyValueView<'_> {
 
     fn set_many(&mut self, bucket: Resource<Bucket>, key_values: Vec<(String, Vec<u8>)>) -> Result<(), KeyValueError> {
         self.bucket(&bucket)?;
-        Ok(self.backend().set_many(&key_values)?)
+        Ok(self.timed(|b| b.set_many(&key_values))?)
     }
 
     fn delete_many(&mut self, bucket: Resource<Bucket>, keys: Vec<String>) -> Result<(), KeyValueError> {
         self.bucket(&bucket)?;
-        Ok(self.backend().delete_many(&keys)?)
+        Ok(self.timed(|b| b.delete_many(&keys))?)
     }
 }

@@ -87,6 +87,22 @@ impl TestRedis {
         redis::Client::open(url).and_then(|c| c.get_connection()).expect("connect to the test server")
     }
 
+    /// Freezes the server (SIGSTOP): connections stay open, nothing is answered.
+    pub(super) fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    /// Lets a paused server run again (SIGCONT).
+    pub(super) fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    /// Sends `signal` with the shell's `kill` builtin (procps' `kill` may be missing).
+    fn signal(&self, signal: &str) {
+        let status = Command::new("sh").arg("-c").arg(format!("kill {signal} {}", self.child.id())).status();
+        assert!(status.is_ok_and(|s| s.success()), "kill {signal} redis-server failed");
+    }
+
     /// Kills the server now (to test an outage).
     pub(super) fn kill(&mut self) {
         let _ = self.child.kill();
