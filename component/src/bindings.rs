@@ -154,13 +154,10 @@ struct Component;
 
 export!(Component);
 
-fn storage_unavailable(e: &StoreError) -> crate::http::Response {
-    let body = serde_json::json!({
-        "schemas": [crate::scim::error::ERROR_SCHEMA],
-        "status": "503",
-        "detail": format!("storage unavailable: {e}"),
-    });
-    crate::http::Response::scim(503, &body)
+/// The answer when the bucket cannot even be opened: the same 503 (with `Retry-After`) as any
+/// other store failure. The store's message is not shown to clients.
+fn storage_unavailable(_e: &StoreError) -> crate::http::Response {
+    crate::scim::error::ScimError::unavailable().to_response()
 }
 
 impl wit_handler::Guest for Component {
