@@ -11,6 +11,7 @@ use crate::app::App;
 use crate::connection::{self, ConnectionError, ConnectionView, Issued};
 use crate::end_users::{self, EndUser, UserPage, UserQuery};
 use crate::env::Env;
+use crate::store::clock::SystemClock;
 use crate::store::{CasHandle, Clock, ExclusiveCreate, KvStore, StoreError, SwapError, Tolerant};
 use crate::time::Timestamp;
 
@@ -49,7 +50,7 @@ impl WasiStore {
     /// creation of keys.
     fn open_for_product() -> Result<ExclusiveCreate, StoreError> {
         let store: Rc<dyn KvStore> = Rc::new(Tolerant::new(Self::open()?));
-        Ok(ExclusiveCreate::new(store, Rc::new(WasiEnv)))
+        Ok(ExclusiveCreate::new(store, Rc::new(SystemClock)))
     }
 }
 
@@ -123,21 +124,9 @@ impl CasHandle for WasiCas {
 
 struct WasiEnv;
 
-impl Clock for WasiEnv {
-    fn now_millis(&self) -> i64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-    }
-
-    fn pause(&self, millis: u64) {
-        std::thread::sleep(std::time::Duration::from_millis(millis));
-    }
-}
-
 impl Env for WasiEnv {
     fn now(&self) -> Timestamp {
-        Timestamp::from_millis(self.now_millis())
+        Timestamp::from_millis(SystemClock.now_millis())
     }
 
     fn fill_random(&self, buf: &mut [u8]) {

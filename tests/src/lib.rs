@@ -207,6 +207,24 @@ impl Client {
         Ok(Reply { status, headers, json: serde_json::from_slice(&bytes).unwrap_or(Value::Null) })
     }
 
+    /// Every userName of connection `c`, page by page. Pages are directory positions: a page
+    /// is short by the ids it holds whose create never committed (readers skip them).
+    pub fn user_names(&self, c: &Credentials) -> Vec<String> {
+        const COUNT: usize = 500;
+        let mut names = Vec::new();
+        let mut start = 1;
+        loop {
+            let page = self.scim(c, "GET", &format!("/Users?startIndex={start}&count={COUNT}"), None);
+            assert_eq!(page.status, 200, "{:?}", page.json);
+            let resources = page.json["Resources"].as_array().cloned().unwrap_or_default();
+            names.extend(resources.iter().filter_map(|u| u["userName"].as_str().map(str::to_owned)));
+            start += COUNT;
+            if page.json["totalResults"].as_u64().is_none_or(|total| start as u64 > total) {
+                return names;
+            }
+        }
+    }
+
     /// An admin API call.
     pub fn admin(&self, method: &str, path: &str, body: Option<&Value>) -> Reply {
         self.send(method, &format!("/admin/api/v1{path}"), Some(ADMIN_TOKEN), body, &[])

@@ -30,16 +30,6 @@ fn scim_retrying(client: &Client, c: &Credentials, method: &str, path: &str, bod
     panic!("{method} {path} answered 503 {ATTEMPTS} times");
 }
 
-/// The `userName` of every user of connection `c` (the tests hold far fewer than 500).
-fn listed_user_names(client: &Client, c: &Credentials) -> Vec<String> {
-    let page = client.scim(c, "GET", "/Users?count=500", None);
-    assert_eq!(page.status, 200, "{}", page.json);
-    page.json["Resources"]
-        .as_array()
-        .map(|users| users.iter().filter_map(|u| u["userName"].as_str().map(str::to_owned)).collect())
-        .unwrap_or_default()
-}
-
 fn assert_check_clean(data: &std::path::Path) {
     let (clean, report) = check_with_args(data, &["--store", "spin-sqlite"], false);
     assert!(clean, "idplex check found violations:\n{report}");
@@ -61,7 +51,7 @@ fn of_32_concurrent_creates_of_one_user_name_exactly_one_wins() {
         assert_eq!(reply.status, 409, "{}", reply.json);
         assert_eq!(reply.json["scimType"], "uniqueness");
     }
-    let names = listed_user_names(&client, &c);
+    let names = client.user_names(&c);
     assert_eq!(names.iter().filter(|n| *n == "racer@x.example").count(), 1, "{names:?}");
     assert_eq!(names.len(), 2, "{names:?}");
     server.stop();
@@ -90,7 +80,7 @@ fn concurrent_creates_into_a_fresh_store_and_a_fresh_connection_are_all_listed_o
     let statuses =
         concurrently(32, |i| scim_retrying(&client, &c, "POST", "/Users", &user(&format!("u{i}@x.example"))).status);
     assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
-    let names = listed_user_names(&client, &c);
+    let names = client.user_names(&c);
     let distinct: HashSet<&String> = names.iter().collect();
     assert_eq!(distinct.len(), names.len(), "a user is listed twice: {names:?}");
     assert_eq!(names.len(), 32, "every acknowledged user is listed: {names:?}");

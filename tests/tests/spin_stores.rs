@@ -16,19 +16,9 @@ use std::collections::HashSet;
 use idplex_e2e::process::{Process, check_with_args};
 use idplex_e2e::redis::RedisServer;
 use idplex_e2e::replay::{fixtures_dir, replay_dir_on};
-use idplex_e2e::{Client, Credentials, Server, concurrently, user};
+use idplex_e2e::{Server, concurrently, user};
 use idplex_host::StoreSpec;
 use serde_json::json;
-
-/// Every user of connection `c`, in one page (the tests hold far fewer than 500).
-fn listed_user_names(client: &Client, c: &Credentials) -> Vec<String> {
-    let page = client.scim(c, "GET", "/Users?count=500", None);
-    assert_eq!(page.status, 200, "{}", page.json);
-    page.json["Resources"]
-        .as_array()
-        .map(|users| users.iter().filter_map(|u| u["userName"].as_str().map(str::to_owned)).collect())
-        .unwrap_or_default()
-}
 
 fn assert_no_duplicates(names: &[String]) {
     let distinct: HashSet<&String> = names.iter().collect();
@@ -63,7 +53,7 @@ fn on_spin_redis_two_processes_create_list_and_race_exactly() {
     });
     assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
 
-    let names = listed_user_names(&b.client(), &c.on_url(&b.url));
+    let names = b.client().user_names(&c.on_url(&b.url));
     assert_no_duplicates(&names);
     assert_eq!(names.len(), 25);
     let connections = a.client().admin("GET", "/connections", None);
@@ -96,11 +86,11 @@ fn on_spin_sqlite_the_user_lifecycle_works() {
     for i in 0..30 {
         assert_eq!(client.scim(&c, "POST", "/Users", Some(&user(&format!("u{i}@x.example")))).status, 201);
     }
-    let names = listed_user_names(&client, &c);
+    let names = client.user_names(&c);
     assert_no_duplicates(&names);
     assert_eq!(names.len(), 31);
     assert_eq!(client.scim(&c, "DELETE", &format!("/Users/{id}"), None).status, 204);
-    assert_eq!(listed_user_names(&client, &c).len(), 30);
+    assert_eq!(client.user_names(&c).len(), 30);
     assert_eq!(client.admin("GET", "/users", None).json["totalResults"], 30);
 }
 
@@ -163,7 +153,7 @@ fn lost_replies_and_failed_writes_lose_nothing_and_duplicate_nothing() {
     let server = Process::start_with_args(data.path(), &[], None);
     let client = server.client();
     let c = c.on_url(&server.url);
-    let names = listed_user_names(&client, &c);
+    let names = client.user_names(&c);
     assert_no_duplicates(&names);
     let listed: HashSet<&String> = names.iter().collect();
     for name in &acknowledged {

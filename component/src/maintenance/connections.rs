@@ -19,17 +19,7 @@ pub(crate) fn check_listing(checker: &mut Checker<'_, '_>) -> Result<Vec<String>
     let list = store_connections::list(store);
     let mut listed = Vec::new();
     list.scan(CHUNKS_PER_CALL, |chunk| {
-        if chunk.directory_behind() {
-            let (n, len, seq) = (chunk.n, chunk.ids.len(), chunk.seq);
-            checker.unfinished(
-                "directory-behind",
-                keys::chunk(keys::CONNECTION_LIST, n),
-                format!("directory says {} ids, chunk holds {len}", chunk.listed_len),
-                i64::MIN,
-                true,
-                || list.record(n, len, seq),
-            )?;
-        }
+        checker.directory_behind(&list, keys::CONNECTION_LIST, &chunk)?;
         listed.extend(chunk.ids.into_iter().map(|id| (chunk.n, id)));
         Ok(())
     })?;

@@ -38,17 +38,7 @@ fn check_group(checker: &mut Checker<'_, '_>, connection: &str, group: &str, cha
     let prefix = keys::members(connection, group);
     checker.seen.group(&prefix);
     list.scan(CHUNKS_PER_CALL, |chunk| {
-        if chunk.directory_behind() {
-            let (n, len, seq) = (chunk.n, chunk.ids.len(), chunk.seq);
-            checker.unfinished(
-                "directory-behind",
-                keys::chunk(&prefix, n),
-                format!("directory says {} ids, chunk holds {len}", chunk.listed_len),
-                i64::MIN,
-                true,
-                || list.record(n, len, seq),
-            )?;
-        }
+        checker.directory_behind(&list, &prefix, &chunk)?;
         for batch in chunk.ids.chunks(RECORDS_PER_CALL) {
             check_listed(checker, &members, group, chunk.n, batch, changed)?;
         }

@@ -79,6 +79,28 @@ impl Checker<'_, '_> {
         Ok(())
     }
 
+    /// Reports (and when repairing, records) a directory entry behind its chunk `chunk` of the
+    /// list under `prefix`: a crash between the chunk write and the directory write.
+    pub(crate) fn directory_behind(
+        &mut self,
+        list: &crate::storage::chunked_list::ChunkedList<'_>,
+        prefix: &str,
+        chunk: &crate::storage::chunked_list::ChunkView,
+    ) -> Result<(), StorageError> {
+        if !chunk.directory_behind() {
+            return Ok(());
+        }
+        let (n, len, seq) = (chunk.n, chunk.ids.len(), chunk.seq);
+        self.unfinished(
+            "directory-behind",
+            crate::storage::keys::chunk(prefix, n),
+            format!("directory says {} ids, chunk holds {len}", chunk.listed_len),
+            i64::MIN,
+            true,
+            || list.record(n, len, seq),
+        )
+    }
+
     /// Records work left half done that last changed at `since`. When repairing and it is
     /// older than the grace period (or `always_safe`: finishing it cannot race with a request,
     /// e.g. it only does what any reader does), runs `finish`.

@@ -9,11 +9,10 @@ pub trait Clock {
     fn pause(&self, millis: u64);
 }
 
-/// The machine's own clock, for native tests that run threads against each other.
-#[cfg(test)]
+/// The machine's own clock: the component's clock under a host (wall time, sleeping waits), and
+/// native tests' that run threads against each other.
 pub struct SystemClock;
 
-#[cfg(test)]
 impl Clock for SystemClock {
     fn now_millis(&self) -> i64 {
         std::time::SystemTime::now()
