@@ -22,6 +22,14 @@ fn create_user(h: &Harness, c: &TestConnection, name: &str) -> String {
     created.body_json()["id"].as_str().unwrap_or_default().to_owned()
 }
 
+/// Creates group `G` with member `member`; returns its id.
+fn create_group(h: &Harness, c: &TestConnection, member: &str) -> String {
+    let body = json!({"schemas": [GROUP], "displayName": "G", "members": [{"value": member}]});
+    let created = h.scim(c, "POST", "/Groups", Some(body));
+    assert_eq!(created.status, 201);
+    created.body_json()["id"].as_str().unwrap_or_default().to_owned()
+}
+
 /// Rewrites the `state` of the stored record at `key`, as a crash between two writes leaves it.
 fn set_state(h: &Harness, key: &str, state: &str) {
     let mut record: serde_json::Value =
@@ -56,7 +64,7 @@ fn a_healthy_store_has_nothing_to_report() {
     let h = Harness::new();
     let c = h.connection("A");
     let u = create_user(&h, &c, "a");
-    h.scim(&c, "POST", "/Groups", Some(json!({"schemas": [GROUP], "displayName": "G", "members": [{"value": u}]})));
+    create_group(&h, &c, &u);
     let gone = h.connection("B");
     create_user(&h, &gone, "b");
     h.admin("DELETE", &format!("/connections/{}", gone.id), None);
@@ -128,13 +136,7 @@ fn interrupted_user_delete_is_left_alone_in_flight_and_finished_past_the_grace()
     let h = Harness::new();
     let c = h.connection("A");
     let id = create_user(&h, &c, "a");
-    let g = h.scim(
-        &c,
-        "POST",
-        "/Groups",
-        Some(json!({"schemas": [GROUP], "displayName": "G", "members": [{"value": id}]})),
-    );
-    assert_eq!(g.status, 201);
+    create_group(&h, &c, &id);
     // The first step of a delete, then a crash.
     let key = format!("res/{}/u/{id}", c.id);
     set_state(&h, &key, "deleted");
@@ -154,7 +156,7 @@ fn delete_cut_short_after_the_record_went_leaves_dangling_members_not_violations
     let h = Harness::new();
     let c = h.connection("A");
     let id = create_user(&h, &c, "a");
-    h.scim(&c, "POST", "/Groups", Some(json!({"schemas": [GROUP], "displayName": "G", "members": [{"value": id}]})));
+    create_group(&h, &c, &id);
     // The record is gone, its memberships not yet.
     let key = format!("res/{}/u/{id}", c.id);
     let record: serde_json::Value =
@@ -243,13 +245,7 @@ fn a_membership_entry_that_is_not_listed_is_a_violation() {
     let h = Harness::new();
     let c = h.connection("A");
     let id = create_user(&h, &c, "a");
-    let g = h.scim(
-        &c,
-        "POST",
-        "/Groups",
-        Some(json!({"schemas": [GROUP], "displayName": "G", "members": [{"value": id}]})),
-    );
-    let group = g.body_json()["id"].as_str().unwrap_or_default().to_owned();
+    let group = create_group(&h, &c, &id);
     let list = crate::storage::members::Members::new(&h.store, &c.id, &group).list();
     list.remove(1, &id).expect("unlist");
     assert_eq!(violations(&run(&h, true, 0)), vec!["unlisted-member"]);
