@@ -186,6 +186,55 @@ fn discovery_needs_no_token_and_describes_the_server() {
 }
 
 #[test]
+fn unsupported_methods_answer_405_with_allow_and_a_scim_error() {
+    let h = Harness::new();
+    let c = h.connection("A");
+    let auth = format!("Bearer {}", c.token);
+    let base = format!("/scim/v2/{}", c.id);
+    let cases = [
+        ("POST", "/ServiceProviderConfig", "GET"),
+        ("PUT", "/ResourceTypes", "GET"),
+        ("DELETE", "/ResourceTypes/User", "GET"),
+        ("PATCH", "/Schemas", "GET"),
+        ("POST", "/Schemas/urn:ietf:params:scim:schemas:core:2.0:User", "GET"),
+        ("PUT", "/Users", "GET, POST"),
+        ("DELETE", "/Groups", "GET, POST"),
+        ("POST", "/Users/some-id", "GET, PUT, PATCH, DELETE"),
+        ("GET", "/Users/.search", "GET, PUT, PATCH, DELETE"),
+        ("GET", "/.search", "POST"),
+        ("DELETE", "/Bulk", "POST"),
+    ];
+    for (method, path, allow) in cases {
+        let r = h.send(method, &format!("{base}{path}"), &[("authorization", &auth)], None);
+        if method == "GET" && path == "/Users/.search" {
+            // A GET of `/Users/{id}` whose id happens to be `.search`: no such user.
+            assert_eq!(r.status, 404, "{method} {path}");
+            continue;
+        }
+        assert_eq!(r.status, 405, "{method} {path}");
+        assert_eq!(r.header_value("allow"), Some(allow), "{method} {path}");
+        let body = r.body_json();
+        assert_eq!(body["schemas"][0], crate::scim::error::ERROR_SCHEMA, "{method} {path}");
+        assert_eq!(body["status"], "405", "{method} {path}");
+    }
+    // Discovery is read-only for everyone, with or without a token.
+    let anonymous = h.send("POST", &format!("{base}/Schemas"), &[], None);
+    assert_eq!((anonymous.status, anonymous.header_value("allow")), (405, Some("GET")));
+    // Paths that do not exist stay 404.
+    assert_eq!(h.send("POST", &format!("{base}/Nothing"), &[("authorization", &auth)], None).status, 404);
+}
+
+#[test]
+fn the_service_provider_config_has_no_cursor_timeout_since_cursors_do_not_expire() {
+    // RFC 9865 makes `cursorTimeout` a positive number of seconds; strict clients refused 0.
+    let h = Harness::new();
+    let c = h.connection("A");
+    let spc = h.send("GET", &format!("/scim/v2/{}/ServiceProviderConfig", c.id), &[], None).body_json();
+    assert_eq!(spc["pagination"]["cursor"], true);
+    assert!(spc["pagination"].get("cursorTimeout").is_none(), "{spc}");
+}
+
+#[test]
 fn etags_drive_conditional_requests() {
     let h = Harness::new();
     let c = h.connection("A");

@@ -33,8 +33,7 @@ pub fn service_provider_config(base: &str) -> Value {
             "index": true,
             "defaultPaginationMethod": "index",
             "defaultPageSize": super::list::DEFAULT_COUNT,
-            "maxPageSize": MAX_RESULTS,
-            "cursorTimeout": 0
+            "maxPageSize": MAX_RESULTS
         },
         "authenticationSchemes": [{
             "type": "oauthbearertoken",

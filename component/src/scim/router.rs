@@ -28,7 +28,15 @@ fn route(app: &App<'_>, request: &Request, origin: Option<&str>) -> Result<Respo
     let method = request.method.as_str();
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
 
-    // Discovery is the same for every connection and needs no credentials (RFC 7644 §4).
+    // Discovery is the same for every connection and needs no credentials (RFC 7644 §4); it is
+    // read-only.
+    let discovery_path = matches!(
+        segments.as_slice(),
+        ["ServiceProviderConfig"] | ["ResourceTypes"] | ["ResourceTypes", _] | ["Schemas"] | ["Schemas", _]
+    );
+    if ids::is_connection_id(connection_id) && discovery_path && method != "GET" {
+        return not_allowed(method, "GET");
+    }
     if ids::is_connection_id(connection_id) && method == "GET" {
         let found = match segments.as_slice() {
             ["ServiceProviderConfig"] => Some(Some(discovery::service_provider_config(&base))),
@@ -56,9 +64,15 @@ fn route(app: &App<'_>, request: &Request, origin: Option<&str>) -> Result<Respo
         }),
         ([".search"], "POST") => search_all(&scope, request),
         (["Bulk"], "POST") => super::bulk::handle(&scope, request),
-        ([".search"] | ["Bulk"], _) => Err(ScimError::method_not_allowed(method)),
+        ([".search"] | ["Bulk"], _) => not_allowed(method, "POST"),
         _ => dispatch(&scope, request, &segments),
     }
+}
+
+/// 405 with the methods the endpoint supports in `Allow` (RFC 9110 §15.5.6) and a SCIM error
+/// body.
+fn not_allowed(method: &str, allow: &str) -> Result<Response, ScimError> {
+    Ok(ScimError::method_not_allowed(method).to_response().header("allow", allow))
 }
 
 /// An authenticated connection and its SCIM base URL.
@@ -90,7 +104,9 @@ pub fn dispatch(scope: &Scope<'_>, request: &Request, segments: &[&str]) -> Resu
         ([id], "PUT") => endpoint.replace(request, id),
         ([id], "PATCH") => endpoint.patch(request, id),
         ([id], "DELETE") => endpoint.delete(request, id),
-        ([] | [_], _) => Err(ScimError::method_not_allowed(method)),
+        ([], _) => not_allowed(method, "GET, POST"),
+        ([".search"], _) => not_allowed(method, "POST"),
+        ([_], _) => not_allowed(method, "GET, PUT, PATCH, DELETE"),
         _ => Err(ScimError::not_found(format!("no such {} endpoint", kind.name))),
     }
 }
