@@ -110,6 +110,9 @@ pub fn apply(
     let mut work = body.clone();
     for op in ops {
         match &op.path {
+            Some(path) if let Some(urn) = whole_extension(schema, path) => {
+                apply_extension(schema, &mut work, op.kind, urn, op.value.clone())?
+            }
             Some(path) => apply_path(schema, &mut work, op.kind, path, op.value.clone(), true)?,
             None => apply_object(schema, &mut work, op.kind, op.value.clone().unwrap_or(Value::Null))?,
         }
@@ -137,14 +140,7 @@ fn apply_object(
         {
             let urn = schema.extension(&name).map_or(name.clone(), str::to_owned);
             if let Value::Object(inner) = value {
-                for (attr, v) in inner {
-                    let path = PatchPath {
-                        attr: AttrPath::new(attr).with_schema(urn.clone()),
-                        value_filter: None,
-                        sub_attr: None,
-                    };
-                    apply_path(schema, body, kind, &path, Some(v), false)?;
-                }
+                apply_extension_members(schema, body, kind, &urn, inner)?;
             }
             continue;
         }
@@ -153,6 +149,59 @@ fn apply_object(
         apply_path(schema, body, kind, &path, Some(value), false)?;
     }
     Ok(())
+}
+
+/// Each member of `inner` applied to the extension `urn`'s attribute of that name.
+fn apply_extension_members(
+    schema: &ResourceSchema,
+    body: &mut Map<String, Value>,
+    kind: OpKind,
+    urn: &str,
+    inner: Map<String, Value>,
+) -> Result<(), ScimError> {
+    for (attr, v) in inner {
+        let path =
+            PatchPath { attr: AttrPath::new(attr).with_schema(urn.to_owned()), value_filter: None, sub_attr: None };
+        apply_path(schema, body, kind, &path, Some(v), false)?;
+    }
+    Ok(())
+}
+
+/// The registered extension a path names as a whole (`urn:…:enterprise:2.0:User`): the
+/// parser reads the URN's last segment as an attribute of the URN before it.
+fn whole_extension(schema: &ResourceSchema, path: &PatchPath) -> Option<&'static str> {
+    if path.value_filter.is_some() || path.attr.sub_attr.is_some() {
+        return None;
+    }
+    let prefix = path.attr.schema.as_deref()?;
+    schema.extension(&format!("{prefix}:{}", path.attr.name))
+}
+
+/// An operation on a whole extension object (RFC 7644 §3.5.2: the path names the extension
+/// schema): `add` merges the value's attributes into it, `replace` replaces it, `remove`
+/// removes it (and so its URN from `schemas`, which normalising recomputes).
+fn apply_extension(
+    schema: &ResourceSchema,
+    body: &mut Map<String, Value>,
+    kind: OpKind,
+    urn: &'static str,
+    value: Option<Value>,
+) -> Result<(), ScimError> {
+    if kind != OpKind::Add
+        && let Some(key) = find_key(body, urn)
+    {
+        body.remove(&key);
+    }
+    if kind == OpKind::Remove {
+        return Ok(());
+    }
+    let Some(Value::Object(inner)) = value else {
+        return Err(ScimError::bad_request(
+            ScimType::InvalidValue,
+            format!("the value of an operation on {urn} must be an object of its attributes"),
+        ));
+    };
+    apply_extension_members(schema, body, OpKind::Add, urn, inner)
 }
 
 fn find_key(object: &Map<String, Value>, name: &str) -> Option<String> {
@@ -533,6 +582,31 @@ mod tests {
         assert_eq!(out["name"]["familyName"], "Jensen");
         assert_eq!(out[ENTERPRISE_USER]["department"], "R&D");
         assert_eq!(out[ENTERPRISE_USER]["employeeNumber"], "7");
+    }
+
+    #[test]
+    fn a_path_naming_a_whole_extension_adds_replaces_and_removes_it() {
+        let ext = crate::scim::schema::ENTERPRISE_USER;
+        let mut body = user();
+        body = patch(&body, json!([{"op": "add", "path": ext, "value": {"department": "R&D", "employeeNumber": "7"}}]))
+            .expect("add");
+        assert_eq!(body[ext]["department"], "R&D");
+        assert_eq!(body[ext]["employeeNumber"], "7");
+        assert!(!body.keys().any(|k| k == "urn:ietf:params:scim:schemas:extension:enterprise:2.0"), "{body:?}");
+        assert!(body["schemas"].as_array().is_some_and(|s| s.contains(&json!(ext)) && s.len() == 2), "{body:?}");
+        // `add` merges.
+        body = patch(&body, json!([{"op": "add", "path": ext, "value": {"costCenter": "42"}}])).expect("merge");
+        assert_eq!((body[ext]["department"].clone(), body[ext]["costCenter"].clone()), (json!("R&D"), json!("42")));
+        // `replace` replaces.
+        body = patch(&body, json!([{"op": "replace", "path": ext, "value": {"division": "East"}}])).expect("replace");
+        assert_eq!(body[ext], json!({"division": "East"}));
+        // `remove` removes it and its URN.
+        body = patch(&body, json!([{"op": "remove", "path": ext}])).expect("remove");
+        assert!(body.get(ext).is_none(), "{body:?}");
+        assert_eq!(body["schemas"], json!([crate::scim::schema::USER]));
+        // A value that is not an object is refused.
+        let bad = patch(&body, json!([{"op": "add", "path": ext, "value": "x"}])).expect_err("bad value");
+        assert_eq!(bad.scim_type, Some(ScimType::InvalidValue));
     }
 
     #[test]
