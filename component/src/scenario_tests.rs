@@ -235,6 +235,23 @@ fn the_service_provider_config_has_no_cursor_timeout_since_cursors_do_not_expire
 }
 
 #[test]
+fn a_body_naming_a_member_twice_is_refused_and_stores_nothing() {
+    let h = Harness::new();
+    let c = h.connection("A");
+    let auth = format!("Bearer {}", c.token);
+    let path = format!("/scim/v2/{}/Users", c.id);
+    let body =
+        format!(r#"{{"schemas": ["{}"], "userName": "first", "userName": "second"}}"#, crate::scim::schema::USER);
+    let r = crate::handle(
+        &crate::App::new(&h.store, &h.env),
+        &crate::http::Request::new("POST", &path, vec![("authorization".into(), auth)], body.into_bytes()),
+    );
+    assert_eq!(r.status, 400);
+    assert_eq!(r.body_json()["scimType"], "invalidSyntax");
+    assert_eq!(h.scim(&c, "GET", "/Users", None).body_json()["totalResults"], 0);
+}
+
+#[test]
 fn etags_drive_conditional_requests() {
     let h = Harness::new();
     let c = h.connection("A");

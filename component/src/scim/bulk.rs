@@ -46,8 +46,7 @@ fn parse(request: &Request) -> Result<(Vec<Operation>, Option<usize>), ScimError
     if request.body.len() > MAX_PAYLOAD_BYTES {
         return Err(too_large(format!("the bulk request is larger than {MAX_PAYLOAD_BYTES} bytes")));
     }
-    let body: Value =
-        serde_json::from_slice(&request.body).map_err(|e| syntax(format!("body is not valid JSON: {e}")))?;
+    let body: Value = super::body::parse(&request.body)?;
     let object = body.as_object().ok_or_else(|| syntax("a BulkRequest must be a JSON object"))?;
     let declared = member(object, "schemas").and_then(Value::as_array);
     if !declared.is_some_and(|s| s.iter().any(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(BULK_REQUEST)))) {

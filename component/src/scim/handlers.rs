@@ -36,8 +36,7 @@ pub struct Endpoint<'a> {
 }
 
 fn parse_body(request: &Request) -> Result<Value, ScimError> {
-    serde_json::from_slice(&request.body)
-        .map_err(|e| ScimError::bad_request(ScimType::InvalidSyntax, format!("body is not valid JSON: {e}")))
+    super::body::parse(&request.body)
 }
 
 fn write_error<E: Into<ScimError>>(kind: &ResourceType, e: WriteError<E>) -> ScimError {

@@ -101,8 +101,7 @@ impl ListParams {
 
     /// From the SearchRequest body of `POST /Users/.search`.
     pub fn from_search(request: &Request) -> Result<Self, ScimError> {
-        let body: Value = serde_json::from_slice(&request.body)
-            .map_err(|e| ScimError::bad_request(ScimType::InvalidSyntax, format!("body is not valid JSON: {e}")))?;
+        let body: Value = super::body::parse(&request.body)?;
         let Some(object) = body.as_object() else {
             return Err(ScimError::bad_request(ScimType::InvalidSyntax, "a SearchRequest must be a JSON object"));
         };

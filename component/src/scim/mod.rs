@@ -13,6 +13,7 @@
 //! - `discovery`: `/ServiceProviderConfig`, `/ResourceTypes`, `/Schemas`.
 //! - `error`: [`error::ScimError`], the RFC 7644 §3.12 error response.
 
+pub mod body;
 pub mod bulk;
 pub mod discovery;
 pub mod error;
