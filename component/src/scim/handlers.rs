@@ -7,7 +7,7 @@ use super::error::{ScimError, ScimType};
 use super::filter::{CompValue, Filter};
 use super::list::{ListParams, list_response, page_response, with_cursor};
 use super::membership::{self, MemberChange, Prepared};
-use super::normalize::normalize;
+use super::normalize::normalize_request;
 use super::paging::Paging;
 use super::patch;
 use super::preconditions::{if_match_holds, if_none_match_hits};
@@ -139,7 +139,7 @@ impl Endpoint<'_> {
     /// `POST /{endpoint}`.
     pub fn create(&self, request: &Request) -> Result<Response, ScimError> {
         let projection = Self::projection(request)?;
-        let mut body = normalize(self.kind.schema, parse_body(request)?)?;
+        let mut body = normalize_request(self.kind.schema, parse_body(request)?)?;
         let members = match self.take_members(&mut body) {
             Some(values) => membership::prepare(self.app, &self.connection.id, vec![MemberChange::Add(values)])?,
             None => Vec::new(),
@@ -176,7 +176,7 @@ impl Endpoint<'_> {
     pub fn replace(&self, request: &Request, id: &str) -> Result<Response, ScimError> {
         let projection = Self::projection(request)?;
         self.find(id)?;
-        let mut body = normalize(self.kind.schema, parse_body(request)?)?;
+        let mut body = normalize_request(self.kind.schema, parse_body(request)?)?;
         let members = match self.take_members(&mut body) {
             Some(values) => membership::prepare(self.app, &self.connection.id, vec![MemberChange::ReplaceAll(values)])?,
             None => Vec::new(),

@@ -116,6 +116,28 @@ fn normalize_members(
     Ok(())
 }
 
+/// Normalises a resource body a client sent (POST, PUT): as [`normalize`], after checking that
+/// every top-level member named by a URN belongs to a schema the body declares in `schemas`
+/// (RFC 7643 §3: `schemas` lists the schemas the resource uses). An undeclared URN member —
+/// a typo, or a key that only looks like a URN — is refused with 400 `invalidValue`, never
+/// stored.
+pub fn normalize_request(schema: &ResourceSchema, body: Value) -> Result<Map<String, Value>, ScimError> {
+    if let Value::Object(members) = &body {
+        let declared: Vec<&str> = members
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("schemas"))
+            .and_then(|(_, v)| v.as_array())
+            .map(|list| list.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        for name in members.keys().filter(|k| is_urn(k)) {
+            if !declared.iter().any(|d| d.eq_ignore_ascii_case(name)) {
+                return Err(invalid(format!("{name} is not one of the schemas the resource declares in schemas")));
+            }
+        }
+    }
+    normalize(schema, body)
+}
+
 /// Normalises a whole resource body as sent with POST or PUT (or produced by PATCH).
 pub fn normalize(schema: &ResourceSchema, body: Value) -> Result<Map<String, Value>, ScimError> {
     let Value::Object(members) = body else {
@@ -202,6 +224,19 @@ mod tests {
         )
         .expect("valid");
         assert!(out.get("id").is_none() && out.get("password").is_none() && out.get("groups").is_none());
+    }
+
+    #[test]
+    fn a_urn_member_the_body_does_not_declare_is_refused() {
+        let ext = super::super::schema::ENTERPRISE_USER;
+        let bogus = "urn:ietf:params:scim:schemas:extension:enterprise:2.0";
+        for (declared, member) in [(vec![USER], ext), (vec![USER, ext], bogus)] {
+            let body = json!({"schemas": declared, "userName": "a", member: {"department": "x"}});
+            let e = normalize_request(&USER_SCHEMA, body).expect_err(member);
+            assert_eq!(e.scim_type, Some(ScimType::InvalidValue), "{member}");
+        }
+        let ok = json!({"schemas": [USER, ext.to_uppercase()], "userName": "a", ext: {"department": "x"}});
+        assert_eq!(normalize_request(&USER_SCHEMA, ok).expect("declared")[ext]["department"], "x");
     }
 
     #[test]
