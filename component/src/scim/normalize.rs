@@ -1,6 +1,7 @@
 //! Turning a client's resource JSON into what is stored: canonical attribute names, values
-//! coerced to their schema types, read-only and write-only attributes dropped, `schemas`
-//! recomputed. Unknown extension schemas are kept intact; an unknown attribute without a
+//! checked against their schema types (with the two coercions IdPs need: boolean strings, and
+//! numbers into non-identifying strings) and bounds, read-only and write-only attributes
+//! dropped, `schemas` recomputed. Unknown extension schemas are kept intact; an unknown attribute without a
 //! schema URN is an error.
 
 use serde_json::{Map, Value};
@@ -17,15 +18,58 @@ pub fn is_urn(name: &str) -> bool {
     name.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:"))
 }
 
+/// The longest string value of an identifying attribute ([`IDENTIFIERS`]), in characters.
+pub const MAX_IDENTIFIER_CHARS: usize = 1024;
+
+/// The longest value of any other string attribute, in characters (long enough for URLs and
+/// free text; a certificate is `binary`).
+pub const MAX_STRING_CHARS: usize = 8192;
+
+/// The longest `binary` value (base64), in characters.
+pub const MAX_BINARY_CHARS: usize = 65_536;
+
+/// Attributes that identify a resource to people and IdPs; they may hold no control
+/// character (a NUL or a line break in a `userName` only ever hides one user as another).
+pub const IDENTIFIERS: &[&str] = &["userName", "displayName", "externalId"];
+
+fn is_identifier(attribute: &Attribute) -> bool {
+    IDENTIFIERS.iter().any(|n| n.eq_ignore_ascii_case(attribute.name))
+}
+
+/// Checks a string value of `attribute` against its bounds.
+fn check_string(attribute: &Attribute, value: &str, at: &str) -> Result<(), ScimError> {
+    let identifier = is_identifier(attribute);
+    let max = match attribute.kind {
+        Type::Binary => MAX_BINARY_CHARS,
+        _ if identifier => MAX_IDENTIFIER_CHARS,
+        _ => MAX_STRING_CHARS,
+    };
+    if value.chars().count() > max {
+        return Err(invalid(format!("{at} is longer than {max} characters")));
+    }
+    if identifier && value.chars().any(char::is_control) {
+        return Err(invalid(format!("{at} holds a control character")));
+    }
+    if value.contains('\0') {
+        return Err(invalid(format!("{at} holds a NUL character")));
+    }
+    Ok(())
+}
+
 /// Coerces one scalar value to `attribute`'s type.
 fn coerce_scalar(attribute: &Attribute, value: Value, at: &str) -> Result<Value, ScimError> {
+    if let Value::String(s) = &value {
+        check_string(attribute, s, at)?;
+    }
     match (attribute.kind, value) {
         (Type::Boolean, Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(Value::Bool(true)),
         (Type::Boolean, Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(Value::Bool(false)),
         (Type::Boolean, v @ Value::Bool(_)) => Ok(v),
         (Type::Boolean, _) => Err(invalid(format!("{at} must be a boolean"))),
         (Type::String | Type::Reference | Type::Binary | Type::DateTime, v @ Value::String(_)) => Ok(v),
-        (Type::String, Value::Number(n)) => Ok(Value::String(n.to_string())),
+        // IdPs map numeric HR fields (employeeNumber, costCenter) into string attributes; an
+        // identifier is never coerced (`"userName": 123` is a client bug, not a name).
+        (Type::String, Value::Number(n)) if !is_identifier(attribute) => Ok(Value::String(n.to_string())),
         (Type::String | Type::Reference | Type::Binary | Type::DateTime, _) => {
             Err(invalid(format!("{at} must be a string")))
         }
@@ -237,6 +281,21 @@ mod tests {
         }
         let ok = json!({"schemas": [USER, ext.to_uppercase()], "userName": "a", ext: {"department": "x"}});
         assert_eq!(normalize_request(&USER_SCHEMA, ok).expect("declared")[ext]["department"], "x");
+    }
+
+    #[test]
+    fn strings_are_bounded_strict_and_identifiers_hold_no_control_character() {
+        let base = |name: Value| json!({"schemas": [USER], "userName": name});
+        for bad in [json!("x".repeat(MAX_IDENTIFIER_CHARS + 1)), json!("a\u{0}b"), json!("a\nb"), json!(123)] {
+            let e = normalize(&USER_SCHEMA, base(bad.clone())).expect_err("refused");
+            assert_eq!(e.scim_type, Some(ScimType::InvalidValue), "{bad}");
+        }
+        let long = "x".repeat(MAX_IDENTIFIER_CHARS);
+        assert_eq!(normalize(&USER_SCHEMA, base(json!(long))).expect("at the bound")["userName"], json!(long));
+        let title = json!({"schemas": [USER], "userName": "a", "title": "line one\nline two"});
+        assert!(normalize(&USER_SCHEMA, title).is_ok(), "free text may hold a line break");
+        let nul = json!({"schemas": [USER], "userName": "a", "title": "a\u{0}"});
+        assert!(normalize(&USER_SCHEMA, nul).is_err(), "no string holds a NUL");
     }
 
     #[test]
