@@ -1,8 +1,8 @@
 //! Turning a client's resource JSON into what is stored: canonical attribute names, values
 //! checked against their schema types (with the two coercions IdPs need: boolean strings, and
 //! numbers into non-identifying strings) and bounds, read-only and write-only attributes
-//! dropped, `schemas` recomputed. Unknown extension schemas are kept intact; an unknown attribute without a
-//! schema URN is an error.
+//! dropped, `schemas` recomputed. Unknown extension schemas are kept intact; an unknown
+//! attribute without a schema URN is an error.
 
 use serde_json::{Map, Value};
 
