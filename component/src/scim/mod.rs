@@ -16,6 +16,8 @@
 pub mod body;
 pub mod bulk;
 pub mod discovery;
+#[cfg(test)]
+mod discovery_validation;
 pub mod error;
 pub mod filter;
 pub mod handlers;
