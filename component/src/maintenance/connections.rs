@@ -15,6 +15,7 @@ fn purge(app: &crate::app::App<'_>, id: &str) -> Result<(), StorageError> {
 /// the live connections (committed ones still marked pending included).
 pub(crate) fn check_listing(checker: &mut Checker<'_, '_>) -> Result<Vec<String>, StorageError> {
     let app = checker.app;
+    let stamp = checker.stamp();
     let store = app.store;
     let list = store_connections::list(store);
     let mut listed = Vec::new();
@@ -72,7 +73,7 @@ pub(crate) fn check_listing(checker: &mut Checker<'_, '_>) -> Result<Vec<String>
                     record.last_modified,
                     false,
                     || {
-                        unique::release(store, &keys::connection_name(&record.name), &id, checker_now(app))?;
+                        unique::release(store, &keys::connection_name(&record.name), &id, stamp)?;
                         list.remove(chunk, &id)?;
                         purge(app, &id)
                     },
@@ -96,7 +97,7 @@ pub(crate) fn check_listing(checker: &mut Checker<'_, '_>) -> Result<Vec<String>
                 "claim-missing",
                 name_key.clone(),
                 format!("name of connection {id} is not claimed by it"),
-                || unique::claim(store, &name_key, &id, checker_now(app), |_| Ok(Holder::Gone)).map(|_| ()),
+                || unique::claim(store, &name_key, &id, stamp, |_| Ok(Holder::Gone)).map(|_| ()),
             )?;
         }
         live.push(id);
@@ -151,6 +152,7 @@ pub(crate) fn check_name_claims(
     claim_keys: &[String],
 ) -> Result<(), StorageError> {
     let app = checker.app;
+    let stamp = checker.stamp();
     let store = app.store;
     for batch in claim_keys.chunks(RECORDS_PER_CALL) {
         let claims: Vec<(String, unique::Claim)> = batch
@@ -175,14 +177,10 @@ pub(crate) fn check_name_claims(
                     format!("name claim held by connection {holder}, which does not carry the name"),
                     claim.at,
                     false,
-                    || unique::release(store, &key, &holder, checker_now(app)),
+                    || unique::release(store, &key, &holder, stamp),
                 )?;
             }
         }
     }
     Ok(())
-}
-
-fn checker_now(app: &crate::app::App<'_>) -> i64 {
-    app.now()
 }

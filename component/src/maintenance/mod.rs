@@ -61,6 +61,12 @@ impl Checker<'_, '_> {
         self.now.saturating_sub(since) <= GRACE_MILLIS
     }
 
+    /// The time repairs stamp on what they write (claims, releases): the clock's, never the
+    /// `now` ages are judged by, which tests may set ahead.
+    pub(crate) fn stamp(&self) -> i64 {
+        self.app.now()
+    }
+
     /// Records a violation and, when repairing, runs `fix`.
     pub(crate) fn violation(
         &mut self,

@@ -74,7 +74,7 @@ fn check_listed(
     live: &mut Live,
 ) -> Result<(), StorageError> {
     let store = checker.app.store;
-    let now = checker.now;
+    let stamp = checker.stamp();
     let list = resources.list();
     let record_keys: Vec<String> = ids.iter().map(|id| resources.key(id)).collect();
     let mut records = Vec::new();
@@ -125,7 +125,7 @@ fn check_listed(
                     format!("deletion of {id} did not finish"),
                     record.last_modified,
                     false,
-                    || finish_delete(resources, &record, Some(n), now),
+                    || finish_delete(resources, &record, Some(n), stamp),
                 )?;
                 continue;
             }
@@ -203,7 +203,7 @@ fn check_claims_held(
     resources: &Resources<'_>,
     records: &[ResourceRecord],
 ) -> Result<(), StorageError> {
-    let now = checker.now;
+    let stamp = checker.stamp();
     let wanted: Vec<(&ResourceRecord, &(String, String))> =
         records.iter().flat_map(|r| r.unique.iter().map(move |v| (r, v))).collect();
     let claim_keys: Vec<String> = wanted.iter().map(|(_, v)| resources.claim_key(v)).collect();
@@ -218,7 +218,7 @@ fn check_claims_held(
                 "claim-missing",
                 key.clone(),
                 format!("{} of {} is not claimed by it", value.0, record.id),
-                || unique::claim(resources.store(), key, &record.id, now, |_| Ok(Holder::Gone)).map(|_| ()),
+                || unique::claim(resources.store(), key, &record.id, stamp, |_| Ok(Holder::Gone)).map(|_| ()),
             )?;
         }
     }
@@ -237,7 +237,7 @@ fn parse_record_key(key: &str) -> Option<(&str, Kind, &str)> {
 /// listing holds.
 pub(crate) fn check_records(checker: &mut Checker<'_, '_>, record_keys: &[String]) -> Result<(), StorageError> {
     let store = checker.app.store;
-    let now = checker.now;
+    let stamp = checker.stamp();
     let unlisted: Vec<String> = record_keys.iter().filter(|k| !checker.seen.has_record(k)).cloned().collect();
     for batch in unlisted.chunks(RECORDS_PER_CALL) {
         for (key, value) in batch.iter().zip(store.get_many(batch)?) {
@@ -247,7 +247,7 @@ pub(crate) fn check_records(checker: &mut Checker<'_, '_>, record_keys: &[String
             match record.state {
                 RecordState::Live => {
                     checker.violation("unlisted-record", key.clone(), format!("live {id} is not listed"), || {
-                        finish_delete(&resources, &record, None, now)
+                        finish_delete(&resources, &record, None, stamp)
                     })?
                 }
                 RecordState::Pending => checker.unfinished(
@@ -267,7 +267,7 @@ pub(crate) fn check_records(checker: &mut Checker<'_, '_>, record_keys: &[String
                     format!("deletion of {id} stopped after it left the listing"),
                     record.last_modified,
                     false,
-                    || finish_delete(&resources, &record, None, now),
+                    || finish_delete(&resources, &record, None, stamp),
                 )?,
             }
         }
@@ -286,7 +286,7 @@ fn parse_claim_key(key: &str) -> Option<(&str, Kind)> {
 /// names a record that carries the value.
 pub(crate) fn check_claims(checker: &mut Checker<'_, '_>, claim_keys: &[String]) -> Result<(), StorageError> {
     let store = checker.app.store;
-    let now = checker.now;
+    let stamp = checker.stamp();
     for batch in claim_keys.chunks(RECORDS_PER_CALL) {
         let mut held = Vec::new();
         for (key, value) in batch.iter().zip(store.get_many(batch)?) {
@@ -313,7 +313,7 @@ pub(crate) fn check_claims(checker: &mut Checker<'_, '_>, claim_keys: &[String])
                     format!("claim held by {holder}, which does not carry the value"),
                     claim.at,
                     false,
-                    || unique::release(store, key, &holder, now),
+                    || unique::release(store, key, &holder, stamp),
                 )?;
             }
         }

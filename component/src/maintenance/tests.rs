@@ -315,3 +315,19 @@ fn a_creation_ticket_left_by_a_crash_is_unfinished_once_stale() {
     assert!(h.store.get(&ticket).expect("get").is_none());
     assert!(h.store.get("meta/absent-swap").expect("get").is_some());
 }
+
+#[test]
+fn repairs_stamp_the_clock_not_the_time_ages_are_judged_by() {
+    let h = Harness::new();
+    let c = h.connection("A");
+    create_user(&h, &c, "a");
+    let claim = crate::storage::keys::resource_unique(&c.id, crate::storage::keys::Kind::User, "userName", "a");
+    h.store.delete(&claim).expect("delete");
+    assert_eq!(violations(&run(&h, true, LATER)), vec!["claim-missing"]);
+    let repaired: serde_json::Value =
+        serde_json::from_slice(&h.store.get(&claim).expect("get").expect("claim")).expect("json");
+    // The test clock ticks on every reading: the stamp is a past reading, not the judged time
+    // two grace periods ahead.
+    let at = repaired["at"].as_i64().expect("at");
+    assert!(at <= h.env.millis.get(), "stamped {at}, clock at {}", h.env.millis.get());
+}
