@@ -3,8 +3,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{Checker, connections, memberships, resources};
-use crate::storage::connections::{ConnectionRecord, RecordState};
+use super::{Checker, changed_at, connections, memberships, resources};
+use crate::storage::connections::ConnectionRecord;
 use crate::storage::{StorageError, decode, keys};
 
 /// The connection a per-connection key belongs to.
@@ -106,27 +106,14 @@ fn check_orphans(
     connection: &str,
     doomed: &[String],
 ) -> Result<(), StorageError> {
-    let store = checker.app.store;
     let record_key = keys::connection(connection);
-    let since = match store.get(&record_key)? {
+    let since = match checker.app.store.get(&record_key)? {
         None => i64::MIN,
         Some(bytes) => {
             let record: ConnectionRecord = decode(&record_key, &bytes)?;
-            if record.state == RecordState::Deleted { record.last_modified } else { record.created }
+            changed_at(record.state, record.created, record.last_modified)
         }
     };
-    let delete = || -> Result<(), StorageError> {
-        for batch in doomed.chunks(512) {
-            store.delete_many(batch)?;
-        }
-        Ok(())
-    };
-    if reported.insert(connection.to_owned()) {
-        let detail = format!("keys of connection {connection}, which is not live (a deletion cut short)");
-        checker.unfinished("orphan-keys", record_key, detail, since, false, delete)
-    } else if checker.repair && !checker.young(since) {
-        delete()
-    } else {
-        Ok(())
-    }
+    let detail = format!("keys of connection {connection}, which is not live (a deletion cut short)");
+    checker.leftover_keys(reported, "orphan-keys", record_key, detail, since, doomed)
 }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::{CHUNKS_PER_CALL, Checker, RECORDS_PER_CALL};
+use super::{CHUNKS_PER_CALL, Checker, RECORDS_PER_CALL, changed_at};
 use crate::storage::connections::RecordState;
 use crate::storage::keys::{self, Kind};
 use crate::storage::members::{Entry, MemberType, Members, member_of_add};
@@ -180,23 +180,12 @@ pub(crate) fn check_keys(
             None => i64::MIN,
             Some(bytes) => {
                 let record: ResourceRecord = decode(&record_key, &bytes)?;
-                if record.state == RecordState::Deleted { record.last_modified } else { record.created }
+                changed_at(record.state, record.created, record.last_modified)
             }
         };
-        let prefix = keys::members(&connection, &group);
         let detail = format!("membership keys of group {group}, which is not live (a deletion cut short)");
-        if reported.insert(prefix.clone()) {
-            checker.unfinished(
-                "orphan-membership",
-                prefix,
-                detail,
-                since,
-                false,
-                || Ok(store.delete_many(&doomed)?),
-            )?;
-        } else if checker.repair && !checker.young(since) {
-            store.delete_many(&doomed)?;
-        }
+        let prefix = keys::members(&connection, &group);
+        checker.leftover_keys(reported, "orphan-membership", prefix, detail, since, &doomed)?;
     }
     Ok(())
 }

@@ -107,6 +107,33 @@ impl Checker<'_, '_> {
         )
     }
 
+    /// Keys a deletion left behind, found a page at a time: reported once per `owner` (the key
+    /// it is reported under), and, when repairing past the grace period, deleted on every page.
+    pub(crate) fn leftover_keys(
+        &mut self,
+        reported: &mut std::collections::HashSet<String>,
+        kind: &'static str,
+        owner: String,
+        detail: String,
+        since: i64,
+        doomed: &[String],
+    ) -> Result<(), StorageError> {
+        let store = self.app.store;
+        let delete = || -> Result<(), StorageError> {
+            for batch in doomed.chunks(512) {
+                store.delete_many(batch)?;
+            }
+            Ok(())
+        };
+        if reported.insert(owner.clone()) {
+            self.unfinished(kind, owner, detail, since, false, delete)
+        } else if self.repair && !self.young(since) {
+            delete()
+        } else {
+            Ok(())
+        }
+    }
+
     /// Records work left half done that last changed at `since`. When repairing and it is
     /// older than the grace period (or `always_safe`: finishing it cannot race with a request,
     /// e.g. it only does what any reader does), runs `finish`.
@@ -129,6 +156,11 @@ impl Checker<'_, '_> {
         self.report.push_unfinished(Unfinished { kind, key, detail, in_flight, finished });
         Ok(())
     }
+}
+
+/// When a record that is not live last changed: its deletion, else its creation.
+pub(crate) fn changed_at(state: crate::storage::connections::RecordState, created: i64, last_modified: i64) -> i64 {
+    if state == crate::storage::connections::RecordState::Deleted { last_modified } else { created }
 }
 
 /// Checks the whole store; with `options.repair`, fixes what it finds.

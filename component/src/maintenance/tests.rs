@@ -331,3 +331,22 @@ fn repairs_stamp_the_clock_not_the_time_ages_are_judged_by() {
     let at = repaired["at"].as_i64().expect("at");
     assert!(at <= h.env.millis.get(), "stamped {at}, clock at {}", h.env.millis.get());
 }
+
+#[test]
+fn membership_keys_of_a_group_whose_deletion_stopped_are_left_over_work() {
+    let h = Harness::new();
+    let c = h.connection("A");
+    let id = create_user(&h, &c, "a");
+    let group = create_group(&h, &c, &id);
+    // The first step of the group's deletion, then a crash: its membership keys remain.
+    set_state(&h, &format!("res/{}/g/{group}", c.id), "deleted");
+    let report = run(&h, false, 0);
+    assert!(violations(&report).is_empty(), "{report:?}");
+    assert!(unfinished(&report).contains(&("orphan-membership", true, false)), "{report:?}");
+    let report = run(&h, true, LATER);
+    assert!(unfinished(&report).contains(&("orphan-membership", false, true)), "{report:?}");
+    let after = run(&h, false, LATER);
+    assert!(after.violations.is_empty() && after.unfinished.is_empty(), "{after:?}");
+    let (keys, _) = h.store.list_keys(None).expect("list");
+    assert!(!keys.iter().any(|k| k.starts_with(&format!("mem/{}/{group}", c.id))), "{keys:?}");
+}
