@@ -78,16 +78,13 @@ fn reset_admin_token(data: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// How long `idplex check` may run guest code: it walks the whole store.
-const CHECK_TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(3600);
-
 fn check(args: CheckArgs) -> anyhow::Result<()> {
     anyhow::ensure!(args.data.is_dir(), "no data directory at {}; pass --data (or IDPLEX_DATA)", args.data.display());
     // `--repair` writes: past a file size limit that must fail, not kill the check half-way.
     let signals = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     signals.block_on(async { file_size_limit::survive_file_size_limit() })?;
     let source = args.component.map_or(ComponentSource::Default, ComponentSource::Path);
-    let runtime = Runtime::load(source)?.with_guest_time_limit(CHECK_TIME_LIMIT);
+    let runtime = Runtime::load(source)?.with_guest_time_limit(maintenance::CHECK_TIME_LIMIT);
     // The check serves no requests; the admin token hash is that of a random, discarded token.
     let mut unused_token = [0u8; 32];
     getrandom::fill(&mut unused_token).map_err(|e| anyhow::anyhow!("OS random generator: {e}"))?;

@@ -7,6 +7,10 @@ pub use crate::bindings::exports::idplex::scim::maintenance::{
     CheckOptions, Report as MaintenanceReport, Unfinished, Violation,
 };
 
+/// How long a whole-store check may run guest code (`idplex check`, and any tool that runs
+/// one): it walks every key, about 30 s at a million users on a 2-core machine.
+pub const CHECK_TIME_LIMIT: Duration = Duration::from_secs(3600);
+
 /// A report with what the host measured of the run.
 #[derive(Debug, Clone)]
 pub struct CheckOutcome {

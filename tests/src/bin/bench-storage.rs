@@ -93,7 +93,7 @@ struct CheckFigures {
 
 fn check(dir: &std::path::Path, size: usize) -> CheckFigures {
     // As `idplex check` does: a whole-store walk may run for up to an hour.
-    let runtime = idplex_e2e::runtime().with_guest_time_limit(Duration::from_secs(3600));
+    let runtime = idplex_e2e::runtime().with_guest_time_limit(idplex_host::maintenance::CHECK_TIME_LIMIT);
     let host = Host::open(runtime, HostConfig::new(dir, sha256_hex(ADMIN))).expect("host");
     let options = idplex_host::maintenance::CheckOptions { repair: false, now_millis: None };
     let outcome = host.check(options).expect("the check runs");
