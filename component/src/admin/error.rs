@@ -54,8 +54,16 @@ impl From<ConnectionError> for AdminError {
             ConnectionError::NotFound => AdminError::NotFound("no connection has that id".into()),
             ConnectionError::InvalidArgument(why) => AdminError::InvalidArgument(why),
             ConnectionError::NameTaken => AdminError::NameTaken,
-            ConnectionError::Storage(StorageError::Store(_)) => AdminError::Unavailable,
-            ConnectionError::Storage(StorageError::Corrupt { .. }) => AdminError::Storage,
+            ConnectionError::Storage(e) => e.into(),
+        }
+    }
+}
+
+impl From<StorageError> for AdminError {
+    fn from(e: StorageError) -> Self {
+        match e {
+            StorageError::Store(_) => AdminError::Unavailable,
+            StorageError::Corrupt { .. } => AdminError::Storage,
         }
     }
 }

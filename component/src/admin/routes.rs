@@ -90,8 +90,7 @@ fn route(app: &App<'_>, request: &Request, base: Option<&str>) -> Result<Respons
                 Some(_) => return Err(AdminError::InvalidArgument("repair must be a boolean".into())),
             };
             let options = crate::maintenance::Options { repair, now: None };
-            let report = crate::maintenance::check(app, options)
-                .map_err(|e| AdminError::from(connection::ConnectionError::Storage(e)))?;
+            let report = crate::maintenance::check(app, options)?;
             Ok(Response::json(200, &shape::check_report(&report)).header("cache-control", "no-store"))
         }
         (["connections"] | ["connections", _] | ["connections", _, "token"] | ["users"] | ["check"], _) => {
