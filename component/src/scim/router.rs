@@ -30,14 +30,7 @@ fn route(app: &App<'_>, request: &Request, origin: Option<&str>) -> Result<Respo
 
     // Discovery is the same for every connection and needs no credentials (RFC 7644 §4); it is
     // read-only.
-    let discovery_path = matches!(
-        segments.as_slice(),
-        ["ServiceProviderConfig"] | ["ResourceTypes"] | ["ResourceTypes", _] | ["Schemas"] | ["Schemas", _]
-    );
-    if ids::is_connection_id(connection_id) && discovery_path && method != "GET" {
-        return not_allowed(method, "GET");
-    }
-    if ids::is_connection_id(connection_id) && method == "GET" {
+    if ids::is_connection_id(connection_id) {
         let found = match segments.as_slice() {
             ["ServiceProviderConfig"] => Some(Some(discovery::service_provider_config(&base))),
             ["ResourceTypes"] => Some(discovery::resource_types(&base, None)),
@@ -47,6 +40,9 @@ fn route(app: &App<'_>, request: &Request, origin: Option<&str>) -> Result<Respo
             _ => None,
         };
         if let Some(found) = found {
+            if method != "GET" {
+                return not_allowed(method, "GET");
+            }
             return found
                 .map(|body| Response::scim(200, &body))
                 .ok_or_else(|| ScimError::not_found("no such resource type or schema"));
