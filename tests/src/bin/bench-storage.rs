@@ -15,6 +15,7 @@
 
 use std::time::{Duration, Instant};
 
+use idplex_host::maintenance::CheckOutcome;
 use idplex_host::{Host, HostConfig, Request, sha256_hex};
 use serde_json::{Value, json};
 
@@ -81,17 +82,14 @@ struct Figures {
     size: usize,
     create_per_sec: f64,
     reads: Vec<(&'static str, Duration, Duration)>,
-    check: Option<CheckFigures>,
+    check: Option<CheckOutcome>,
 }
 
-/// What a whole-store check cost at one size.
-struct CheckFigures {
-    keys: u64,
-    elapsed: Duration,
-    peak_memory_bytes: usize,
+fn mib(bytes: usize) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
 }
 
-fn check(dir: &std::path::Path, size: usize) -> CheckFigures {
+fn check(dir: &std::path::Path, size: usize) -> CheckOutcome {
     // As `idplex check` does: a whole-store walk may run for up to an hour.
     let runtime = idplex_e2e::runtime().with_guest_time_limit(idplex_host::maintenance::CHECK_TIME_LIMIT);
     let host = Host::open(runtime, HostConfig::new(dir, sha256_hex(ADMIN))).expect("host");
@@ -101,14 +99,14 @@ fn check(dir: &std::path::Path, size: usize) -> CheckFigures {
         "  {size}: idplex check walked {} keys in {:.1} s, peak guest memory {:.1} MiB",
         outcome.report.keys,
         outcome.elapsed.as_secs_f64(),
-        outcome.peak_memory_bytes as f64 / (1024.0 * 1024.0)
+        mib(outcome.peak_memory_bytes)
     );
     assert!(
         outcome.report.violations.is_empty() && outcome.report.unfinished.is_empty(),
         "{}",
         idplex_host::maintenance::render(&outcome)
     );
-    CheckFigures { keys: outcome.report.keys, elapsed: outcome.elapsed, peak_memory_bytes: outcome.peak_memory_bytes }
+    outcome
 }
 
 fn measure(host: &Host, samples: usize, mut op: impl FnMut(usize) -> u16) -> (Duration, Duration) {
@@ -204,8 +202,8 @@ fn main() {
                 "idplex check",
                 f.size,
                 c.elapsed.as_secs_f64(),
-                c.keys,
-                c.peak_memory_bytes as f64 / (1024.0 * 1024.0)
+                c.report.keys,
+                mib(c.peak_memory_bytes)
             );
         }
     }
