@@ -52,8 +52,18 @@ fn unfinished(report: &Report) -> Vec<(&'static str, bool, bool)> {
     report.unfinished.iter().map(|u| (u.kind, u.in_flight, u.finished)).collect()
 }
 
+/// The uniqueness claim on `name` in connection `c`.
+fn user_name_claim(c: &TestConnection, name: &str) -> String {
+    crate::storage::keys::resource_unique(&c.id, crate::storage::keys::Kind::User, "userName", name)
+}
+
 fn assert_clean(h: &Harness) {
-    let report = run(h, false, 0);
+    assert_clean_at(h, 0);
+}
+
+/// A check `ahead` milliseconds in the future finds nothing at all.
+fn assert_clean_at(h: &Harness, ahead: i64) {
+    let report = run(h, false, ahead);
     assert!(report.violations.is_empty() && report.unfinished.is_empty(), "{report:?}");
 }
 
@@ -146,8 +156,7 @@ fn interrupted_user_delete_is_left_alone_in_flight_and_finished_past_the_grace()
     let report = run(&h, true, LATER);
     assert!(violations(&report).is_empty(), "{report:?}");
     assert!(unfinished(&report).contains(&("interrupted-delete", false, true)), "{report:?}");
-    let after = run(&h, false, LATER);
-    assert!(after.violations.is_empty() && after.unfinished.is_empty(), "{after:?}");
+    assert_clean_at(&h, LATER);
     assert_eq!(h.scim(&c, "POST", "/Users", Some(user("a"))).status, 201);
 }
 
@@ -197,15 +206,14 @@ fn create_cut_short_before_its_commit_is_reclaimed_past_the_grace() {
     // Drop the claim: as if the process died between listing the record and claiming.
     let key = format!("res/{}/u/{id}", c.id);
     set_state(&h, &key, "pending");
-    let claim = crate::storage::keys::resource_unique(&c.id, crate::storage::keys::Kind::User, "userName", "a");
+    let claim = user_name_claim(&c, "a");
     h.store.delete(&claim).expect("delete");
     assert_eq!(unfinished(&run(&h, true, 0)), vec![("abandoned-create", true, false)]);
     assert_eq!(h.scim(&c, "GET", &format!("/Users/{id}"), None).status, 404);
     let report = run(&h, true, LATER);
     assert!(violations(&report).is_empty());
     assert_eq!(unfinished(&report), vec![("abandoned-create", false, true)]);
-    let after = run(&h, false, LATER);
-    assert!(after.violations.is_empty() && after.unfinished.is_empty(), "{after:?}");
+    assert_clean_at(&h, LATER);
 }
 
 #[test]
@@ -214,13 +222,12 @@ fn a_claim_left_by_a_crashed_rename_is_stale_past_the_grace() {
     let c = h.connection("A");
     let id = create_user(&h, &c, "a");
     // Step 1 of a rename to "b" (claim the new value), then a crash.
-    let claim = crate::storage::keys::resource_unique(&c.id, crate::storage::keys::Kind::User, "userName", "b");
+    let claim = user_name_claim(&c, "b");
     let at = h.env.millis.get();
     h.store.set(&claim, json!({"id": id, "at": at}).to_string().as_bytes()).expect("set");
     assert_eq!(unfinished(&run(&h, true, 0)), vec![("stale-claim", true, false)]);
     assert_eq!(unfinished(&run(&h, true, LATER)), vec![("stale-claim", false, true)]);
-    let after = run(&h, false, LATER);
-    assert!(after.violations.is_empty() && after.unfinished.is_empty(), "{after:?}");
+    assert_clean_at(&h, LATER);
 }
 
 #[test]
@@ -229,7 +236,7 @@ fn corruption_is_a_violation_and_repaired() {
     let c = h.connection("A");
     let id = create_user(&h, &c, "a");
     // A live record whose claim vanished: no protocol does that.
-    let claim = crate::storage::keys::resource_unique(&c.id, crate::storage::keys::Kind::User, "userName", "a");
+    let claim = user_name_claim(&c, "a");
     h.store.delete(&claim).expect("delete");
     let found = run(&h, false, 0);
     assert_eq!(violations(&found), vec!["claim-missing"]);
@@ -280,7 +287,7 @@ fn the_admin_api_runs_the_same_check() {
     let h = Harness::new();
     let c = h.connection("A");
     create_user(&h, &c, "a");
-    let claim = crate::storage::keys::resource_unique(&c.id, crate::storage::keys::Kind::User, "userName", "a");
+    let claim = user_name_claim(&c, "a");
     h.store.delete(&claim).expect("delete");
     let found = h.admin("POST", "/check", None);
     assert_eq!(found.status, 200);
@@ -302,7 +309,7 @@ fn a_creation_ticket_left_by_a_crash_is_unfinished_once_stale() {
     let h = Harness::new();
     let c = h.connection("A");
     create_user(&h, &c, "a");
-    let claim = crate::storage::keys::resource_unique(&c.id, crate::storage::keys::Kind::User, "userName", "b");
+    let claim = user_name_claim(&c, "b");
     let slot = h.env.millis.get() / 10_000;
     let ticket = format!("{claim}~new/{slot}");
     assert!(crate::storage::keys::is_creation_ticket(&ticket));
@@ -321,7 +328,7 @@ fn repairs_stamp_the_clock_not_the_time_ages_are_judged_by() {
     let h = Harness::new();
     let c = h.connection("A");
     create_user(&h, &c, "a");
-    let claim = crate::storage::keys::resource_unique(&c.id, crate::storage::keys::Kind::User, "userName", "a");
+    let claim = user_name_claim(&c, "a");
     h.store.delete(&claim).expect("delete");
     assert_eq!(violations(&run(&h, true, LATER)), vec!["claim-missing"]);
     let repaired: serde_json::Value =
@@ -345,8 +352,7 @@ fn membership_keys_of_a_group_whose_deletion_stopped_are_left_over_work() {
     assert!(unfinished(&report).contains(&("orphan-membership", true, false)), "{report:?}");
     let report = run(&h, true, LATER);
     assert!(unfinished(&report).contains(&("orphan-membership", false, true)), "{report:?}");
-    let after = run(&h, false, LATER);
-    assert!(after.violations.is_empty() && after.unfinished.is_empty(), "{after:?}");
+    assert_clean_at(&h, LATER);
     let (keys, _) = h.store.list_keys(None).expect("list");
     assert!(!keys.iter().any(|k| k.starts_with(&format!("mem/{}/{group}", c.id))), "{keys:?}");
 }
