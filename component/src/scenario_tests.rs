@@ -621,3 +621,40 @@ mod on_spin_redis_semantics {
 mod on_spin_sqlite_semantics {
     every_scenario!(crate::store::faulty::Faults::spin_sqlite());
 }
+
+#[test]
+fn a_bulk_request_naming_one_bulk_id_twice_is_refused_before_any_operation_runs() {
+    let h = Harness::new();
+    let c = h.connection("A");
+    let reply = h.scim(
+        &c,
+        "POST",
+        "/Bulk",
+        Some(json!({
+            "schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],
+            "Operations": [
+                {"method": "POST", "path": "/Users", "bulkId": "same", "data": user("first")},
+                {"method": "POST", "path": "/Users", "bulkId": "same", "data": user("second")}
+            ]
+        })),
+    );
+    assert_eq!(reply.status, 400);
+    assert_eq!(reply.body_json()["scimType"], "invalidValue");
+    let all = h.scim(&c, "GET", "/Users", None);
+    assert_eq!(all.body_json()["totalResults"], 0, "nothing was created");
+}
+
+#[test]
+fn a_search_request_member_of_the_wrong_type_is_refused_not_ignored() {
+    let h = Harness::new();
+    let c = h.connection("A");
+    assert_eq!(h.scim(&c, "POST", "/Users", Some(user("someone"))).status, 201);
+    for body in [
+        json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": {"userName": "x"}}),
+        json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "count": true}),
+        json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "attributes": [1]}),
+    ] {
+        let reply = h.scim(&c, "POST", "/Users/.search", Some(body.clone()));
+        assert_eq!((reply.status, reply.body_json()["scimType"].as_str()), (400, Some("invalidValue")), "{body}");
+    }
+}

@@ -17,16 +17,12 @@ pub const BULK_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:BulkReques
 /// URN of the BulkResponse message.
 pub const BULK_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:BulkResponse";
 /// The most operations one request may carry.
-pub const MAX_OPERATIONS: usize = 1000;
+pub use super::limits::MAX_BULK_OPERATIONS as MAX_OPERATIONS;
 /// The largest request body accepted, in bytes.
-pub const MAX_PAYLOAD_BYTES: usize = 1 << 20;
+pub use super::limits::MAX_BULK_PAYLOAD_BYTES as MAX_PAYLOAD_BYTES;
 
 fn syntax(detail: impl Into<String>) -> ScimError {
     ScimError::bad_request(ScimType::InvalidSyntax, detail)
-}
-
-fn too_large(detail: String) -> ScimError {
-    ScimError { status: 413, scim_type: None, detail }
 }
 
 fn member<'a>(object: &'a Map<String, Value>, name: &str) -> Option<&'a Value> {
@@ -44,7 +40,7 @@ struct Operation {
 
 fn parse(request: &Request) -> Result<(Vec<Operation>, Option<usize>), ScimError> {
     if request.body.len() > MAX_PAYLOAD_BYTES {
-        return Err(too_large(format!("the bulk request is larger than {MAX_PAYLOAD_BYTES} bytes")));
+        return Err(ScimError::payload_too_large(format!("the bulk request is larger than {MAX_PAYLOAD_BYTES} bytes")));
     }
     let body: Value = super::body::parse(&request.body)?;
     let object = body.as_object().ok_or_else(|| syntax("a BulkRequest must be a JSON object"))?;
@@ -62,7 +58,7 @@ fn parse(request: &Request) -> Result<(Vec<Operation>, Option<usize>), ScimError
     let operations =
         member(object, "Operations").and_then(Value::as_array).ok_or_else(|| syntax("Operations must be an array"))?;
     if operations.len() > MAX_OPERATIONS {
-        return Err(too_large(format!("at most {MAX_OPERATIONS} operations per bulk request")));
+        return Err(ScimError::payload_too_large(format!("at most {MAX_OPERATIONS} operations per bulk request")));
     }
     let parsed = operations
         .iter()
@@ -84,6 +80,14 @@ fn parse(request: &Request) -> Result<(Vec<Operation>, Option<usize>), ScimError
             Ok(Operation { method, path, bulk_id, version: text("version"), data: member(op, "data").cloned() })
         })
         .collect::<Result<Vec<_>, ScimError>>()?;
+    let mut bulk_ids = std::collections::HashSet::new();
+    if let Some(duplicate) = parsed.iter().filter_map(|op| op.bulk_id.as_deref()).find(|id| !bulk_ids.insert(*id)) {
+        // A reference to it could mean either resource.
+        return Err(ScimError::bad_request(
+            ScimType::InvalidValue,
+            format!("bulkId {duplicate:?} names more than one operation"),
+        ));
+    }
     Ok((parsed, fail_on_errors))
 }
 

@@ -3,7 +3,8 @@
 
 use serde_json::{Value, json};
 
-use super::list::{MAX_RESULTS, list_response};
+use super::limits::{DEFAULT_PAGE_SIZE, MAX_BULK_OPERATIONS, MAX_BULK_PAYLOAD_BYTES, MAX_PAGE_SIZE};
+use super::list::list_response;
 use super::resource_type::{GROUP, ResourceType, USER};
 use super::schema::{
     Attribute, ENTERPRISE_USER, ENTERPRISE_USER_ATTRIBUTES, GROUP as GROUP_URN, GROUP_ATTRIBUTES, Mutability, Returned,
@@ -23,8 +24,8 @@ pub fn service_provider_config(base: &str) -> Value {
         "schemas": [SPC],
         "documentationUri": "https://github.com/idplex/idplex/blob/main/docs/scim-conformance.md",
         "patch": {"supported": true},
-        "bulk": {"supported": true, "maxOperations": super::bulk::MAX_OPERATIONS, "maxPayloadSize": super::bulk::MAX_PAYLOAD_BYTES},
-        "filter": {"supported": true, "maxResults": MAX_RESULTS},
+        "bulk": {"supported": true, "maxOperations": MAX_BULK_OPERATIONS, "maxPayloadSize": MAX_BULK_PAYLOAD_BYTES},
+        "filter": {"supported": true, "maxResults": MAX_PAGE_SIZE},
         "changePassword": {"supported": false},
         "sort": {"supported": true},
         "etag": {"supported": true},
@@ -32,8 +33,8 @@ pub fn service_provider_config(base: &str) -> Value {
             "cursor": true,
             "index": true,
             "defaultPaginationMethod": "index",
-            "defaultPageSize": super::list::DEFAULT_COUNT,
-            "maxPageSize": MAX_RESULTS
+            "defaultPageSize": DEFAULT_PAGE_SIZE,
+            "maxPageSize": MAX_PAGE_SIZE
         },
         "authenticationSchemes": [{
             "type": "oauthbearertoken",

@@ -93,6 +93,11 @@ impl ScimError {
         ScimError { status: 405, scim_type: None, detail: format!("method {method} is not supported here") }
     }
 
+    /// 413: the request is larger than a limit ([`super::limits`]).
+    pub fn payload_too_large(detail: impl Into<String>) -> Self {
+        ScimError { status: 413, scim_type: None, detail: detail.into() }
+    }
+
     /// 412: an `If-Match` precondition failed.
     pub fn precondition_failed() -> Self {
         ScimError { status: 412, scim_type: None, detail: "the resource version does not match If-Match".into() }

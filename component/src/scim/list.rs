@@ -12,10 +12,10 @@ use crate::http::Request;
 pub const LIST_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:ListResponse";
 /// URN of the SearchRequest message.
 pub const SEARCH_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:SearchRequest";
-/// The default and largest page size (advertised as `filter.maxResults`).
-pub const MAX_RESULTS: usize = 1000;
 /// The page size when `count` is absent.
-pub const DEFAULT_COUNT: usize = 100;
+pub use super::limits::DEFAULT_PAGE_SIZE as DEFAULT_COUNT;
+/// The largest page size (advertised as `filter.maxResults`).
+pub use super::limits::MAX_PAGE_SIZE as MAX_RESULTS;
 
 /// Sort direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +96,14 @@ fn build(get: impl Fn(&str) -> Option<String>) -> Result<ListParams, ScimError> 
 impl ListParams {
     /// From the query string of `GET /Users`.
     pub fn from_query(request: &Request) -> Result<Self, ScimError> {
+        for name in
+            ["filter", "startIndex", "count", "cursor", "sortBy", "sortOrder", "attributes", "excludedAttributes"]
+        {
+            if request.query.is_malformed(name) {
+                let scim_type = if name == "filter" { ScimType::InvalidFilter } else { ScimType::InvalidValue };
+                return Err(ScimError::bad_request(scim_type, format!("{name} is not UTF-8 once percent-decoded")));
+            }
+        }
         build(|name| request.query.get(name).map(str::to_owned))
     }
 
@@ -105,9 +113,24 @@ impl ListParams {
         let Some(object) = body.as_object() else {
             return Err(ScimError::bad_request(ScimType::InvalidSyntax, "a SearchRequest must be a JSON object"));
         };
-        let find = |name: &str| object.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.clone());
+        let find = |name: &str| object.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v);
+        // A member of the wrong JSON type is refused, never ignored: a search whose filter
+        // was dropped would answer with every resource.
+        for (name, value) in object {
+            let fine = match value {
+                Value::Null | Value::String(_) | Value::Number(_) => true,
+                Value::Array(items) => items.iter().all(Value::is_string),
+                Value::Bool(_) | Value::Object(_) => name.eq_ignore_ascii_case("schemas"),
+            };
+            if !fine {
+                return Err(ScimError::bad_request(
+                    ScimType::InvalidValue,
+                    format!("{name} must be a string or a number in a SearchRequest"),
+                ));
+            }
+        }
         build(|name| match find(name)? {
-            Value::String(s) => Some(s),
+            Value::String(s) => Some(s.clone()),
             Value::Number(n) => Some(n.to_string()),
             Value::Array(items) => Some(items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(",")),
             _ => None,

@@ -12,6 +12,8 @@
 //! - `bulk`: `/Bulk` with `bulkId` references. `paging`: index and cursor paging.
 //! - `discovery`: `/ServiceProviderConfig`, `/ResourceTypes`, `/Schemas`.
 //! - `error`: [`error::ScimError`], the RFC 7644 §3.12 error response.
+//! - `media_type`: the body's declared media type (415 for anything but JSON).
+//! - `limits`: every limit on input (body, depth, strings, resource, filter, PATCH, Bulk, pages).
 
 pub mod body;
 pub mod bulk;
@@ -21,7 +23,9 @@ mod discovery_validation;
 pub mod error;
 pub mod filter;
 pub mod handlers;
+pub mod limits;
 pub mod list;
+pub mod media_type;
 pub mod membership;
 pub mod normalize;
 pub mod paging;

@@ -18,15 +18,7 @@ pub fn is_urn(name: &str) -> bool {
     name.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:"))
 }
 
-/// The longest string value of an identifying attribute ([`IDENTIFIERS`]), in characters.
-pub const MAX_IDENTIFIER_CHARS: usize = 1024;
-
-/// The longest value of any other string attribute, in characters (long enough for URLs and
-/// free text; a certificate is `binary`).
-pub const MAX_STRING_CHARS: usize = 8192;
-
-/// The longest `binary` value (base64), in characters.
-pub const MAX_BINARY_CHARS: usize = 65_536;
+pub use super::limits::{MAX_BINARY_CHARS, MAX_IDENTIFIER_CHARS, MAX_RESOURCE_BYTES, MAX_STRING_CHARS};
 
 /// Attributes that identify a resource to people and IdPs; they may hold no control
 /// character (a NUL or a line break in a `userName` only ever hides one user as another).
@@ -234,7 +226,22 @@ pub fn normalize(schema: &ResourceSchema, body: Value) -> Result<Map<String, Val
     let mut schemas = vec![Value::String(schema.core.to_owned())];
     schemas.extend(out.keys().filter(|k| is_urn(k)).map(|k| Value::String(k.clone())));
     out.insert("schemas".to_owned(), Value::Array(schemas));
+    check_size(&out)?;
     Ok(out)
+}
+
+/// Refuses a resource whose JSON, without a group's `members` (stored apart, one entry per
+/// member), is larger than [`MAX_RESOURCE_BYTES`].
+fn check_size(resource: &Map<String, Value>) -> Result<(), ScimError> {
+    let size: usize = resource
+        .iter()
+        .filter(|(name, _)| name.as_str() != "members")
+        .map(|(name, value)| name.len() + serde_json::to_vec(value).map_or(0, |v| v.len()) + 4)
+        .sum();
+    if size > MAX_RESOURCE_BYTES {
+        return Err(invalid(format!("the resource would be {size} bytes of JSON; the limit is {MAX_RESOURCE_BYTES}")));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -296,6 +303,22 @@ mod tests {
         assert!(normalize(&USER_SCHEMA, title).is_ok(), "free text may hold a line break");
         let nul = json!({"schemas": [USER], "userName": "a", "title": "a\u{0}"});
         assert!(normalize(&USER_SCHEMA, nul).is_err(), "no string holds a NUL");
+    }
+
+    #[test]
+    fn a_resource_over_the_size_limit_is_refused_whatever_makes_it_large() {
+        let many = |n: usize| {
+            (0..n).map(|i| json!({"value": format!("{i}-{}@example.com", "x".repeat(100))})).collect::<Vec<_>>()
+        };
+        let user = |emails: Vec<Value>| json!({"schemas": [USER], "userName": "big", "emails": emails});
+        normalize(&USER_SCHEMA, user(many(100))).expect("a user with 100 emails fits");
+        let e = normalize(&USER_SCHEMA, user(many(2000))).expect_err("2,000 long emails do not");
+        assert_eq!((e.status, e.scim_type), (400, Some(ScimType::InvalidValue)));
+        assert!(e.detail.contains("limit is"), "{}", e.detail);
+        // Unknown extension data counts too.
+        let ext = "urn:example:params:scim:schemas:extension:blob:2.0:User";
+        let body = json!({"schemas": [USER, ext], "userName": "u", ext: {"blob": "x".repeat(MAX_RESOURCE_BYTES)}});
+        assert!(normalize(&USER_SCHEMA, body).is_err());
     }
 
     #[test]

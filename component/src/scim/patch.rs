@@ -18,7 +18,7 @@ use super::schema::{Attribute, Mutability, ResourceSchema};
 pub const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
 /// The most operations one PATCH may carry.
-pub const MAX_OPERATIONS: usize = 1000;
+pub use super::limits::MAX_PATCH_OPERATIONS as MAX_OPERATIONS;
 
 /// An operation's verb.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +60,9 @@ pub fn parse(body: &Value) -> Result<Vec<PatchOp>, ScimError> {
     let Some(Value::Array(operations)) = member(object, "Operations") else {
         return Err(syntax("Operations must be an array"));
     };
+    if operations.is_empty() {
+        return Err(syntax("Operations must hold at least one operation (RFC 7644 §3.5.2)"));
+    }
     if operations.len() > MAX_OPERATIONS {
         return Err(syntax(format!("at most {MAX_OPERATIONS} operations per request")));
     }
@@ -632,6 +635,7 @@ mod tests {
     #[test]
     fn remove_requires_path_and_unknown_path_is_invalid() {
         assert_eq!(patch(&user(), json!([{"op": "remove"}])).expect_err("bad").scim_type, Some(ScimType::NoTarget));
+        assert_eq!(patch(&user(), json!([])).expect_err("no operations").scim_type, Some(ScimType::InvalidSyntax));
         assert_eq!(
             patch(&user(), json!([{"op": "add", "path": "nope", "value": 1}])).expect_err("bad").scim_type,
             Some(ScimType::InvalidPath)

@@ -51,6 +51,7 @@ fn route(app: &App<'_>, request: &Request, origin: Option<&str>) -> Result<Respo
 
     let token = request.bearer_token().ok_or_else(ScimError::unauthorized)?;
     let connection = authenticate(app, connection_id, token)?.ok_or_else(ScimError::unauthorized)?;
+    super::media_type::check(request)?;
     let scope = Scope { app, connection: &connection, base: &base };
     match (segments.as_slice(), method) {
         (["Me", ..], _) => Err(ScimError {

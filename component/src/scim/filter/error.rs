@@ -115,13 +115,30 @@ pub enum FilterError {
         /// The operator.
         op: CompareOp,
     },
+    /// A value filter (`attr[...]`) on an attribute that has no sub-attributes.
+    NotComplex {
+        /// The attribute, as written in the filter.
+        attribute: String,
+    },
+    /// A literal of the wrong type for its attribute (`userName eq 5`, a dateTime compared
+    /// with a string that is not a timestamp).
+    LiteralType {
+        /// The attribute, as written in the filter.
+        attribute: String,
+        /// What the literal should be.
+        expected: &'static str,
+    },
 }
 
 impl FilterError {
     /// The byte offset the error points at, if it points anywhere.
     pub fn position(&self) -> Option<usize> {
         match self {
-            Self::Empty | Self::TooLong { .. } | Self::NotOrderable { .. } => None,
+            Self::Empty
+            | Self::TooLong { .. }
+            | Self::NotOrderable { .. }
+            | Self::NotComplex { .. }
+            | Self::LiteralType { .. } => None,
             Self::TooDeep { position, .. }
             | Self::UnterminatedString { position }
             | Self::InvalidEscape { position }
@@ -200,6 +217,12 @@ impl fmt::Display for FilterError {
                 excerpt(attribute),
                 op.as_str()
             ),
+            Self::NotComplex { attribute } => {
+                write!(f, "`{}` has no sub-attributes to filter with `[...]`", excerpt(attribute))
+            }
+            Self::LiteralType { attribute, expected } => {
+                write!(f, "`{}` must be compared with {expected}", excerpt(attribute))
+            }
         }
     }
 }

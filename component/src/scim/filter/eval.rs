@@ -68,14 +68,24 @@ impl Filter {
                     pending.push((right, parent));
                 }
                 Filter::Not(inner) => pending.push((inner, parent)),
-                Filter::Complex(path, inner) => pending.push((inner, Some(path))),
-                Filter::Compare(path, op, _) if op.is_ordering() => {
+                Filter::Complex(path, inner) => {
                     let full = full_path(parent, path);
-                    if matches!(types.kind(&full), AttrKind::Boolean | AttrKind::Binary) {
+                    if !matches!(types.kind(&full), AttrKind::Complex | AttrKind::Unknown) {
+                        return Err(FilterError::NotComplex { attribute: full.to_string() });
+                    }
+                    pending.push((inner, Some(path)));
+                }
+                Filter::Compare(path, op, literal) => {
+                    let full = full_path(parent, path);
+                    let kind = types.kind(&full);
+                    if op.is_ordering() && matches!(kind, AttrKind::Boolean | AttrKind::Binary) {
                         return Err(FilterError::NotOrderable { attribute: full.to_string(), op: *op });
                     }
+                    if let Some(expected) = literal_mismatch(kind, literal) {
+                        return Err(FilterError::LiteralType { attribute: full.to_string(), expected });
+                    }
                 }
-                Filter::Compare(..) | Filter::Present(_) => {}
+                Filter::Present(_) => {}
             }
         }
         Ok(())
@@ -96,6 +106,20 @@ impl Filter {
                     .any(|element| inner.eval(Scope::Element { parent: &parent, element }, types))
             }
         }
+    }
+}
+
+/// What a literal compared with an attribute of `kind` should have been, when it is not: a
+/// number or boolean against a text attribute matches nothing and is a client error, as is a
+/// dateTime literal that is not an RFC 3339 timestamp.
+fn literal_mismatch(kind: AttrKind, literal: &CompValue) -> Option<&'static str> {
+    match (kind, literal) {
+        (_, CompValue::Null) => None,
+        (AttrKind::String { .. } | AttrKind::Reference | AttrKind::Binary, CompValue::Str(_)) => None,
+        (AttrKind::String { .. } | AttrKind::Reference | AttrKind::Binary, _) => Some("a string"),
+        (AttrKind::DateTime, CompValue::Str(text)) if super::datetime::parse(text).is_some() => None,
+        (AttrKind::DateTime, _) => Some("an RFC 3339 timestamp such as \"2026-01-31T08:00:00Z\""),
+        _ => None,
     }
 }
 

@@ -307,3 +307,22 @@ fn long_chains_evaluate_without_deep_recursion() {
     let filter: Filter = chain.parse().unwrap_or_else(|e| panic!("{e}"));
     assert!(filter.matches(&user(), &UserTypes));
 }
+
+#[test]
+fn literals_of_the_wrong_type_and_value_filters_on_simple_attributes_fail_the_type_check() {
+    let check = |input: &str| input.parse::<Filter>().unwrap_or_else(|e| panic!("{e}")).check_types(&UserTypes);
+    assert!(matches!(check("userName sw 5"), Err(FilterError::LiteralType { .. })));
+    assert!(matches!(check("emails[value eq true]"), Err(FilterError::LiteralType { .. })));
+    assert!(matches!(check(r#"meta.lastModified gt "not a date""#), Err(FilterError::LiteralType { .. })));
+    assert!(matches!(check(r#"meta.lastModified gt 5"#), Err(FilterError::LiteralType { .. })));
+    assert!(matches!(check(r#"userName[value eq "a"]"#), Err(FilterError::NotComplex { .. })));
+    for fine in [
+        r#"meta.lastModified gt "2026-01-31T08:00:00Z""#,
+        "userName eq null",
+        r#"emails[type eq "work"]"#,
+        "loginCount gt 5",
+        r#"active eq "True""#,
+    ] {
+        assert_eq!(check(fine), Ok(()), "{fine}");
+    }
+}

@@ -43,10 +43,10 @@ pub use self::path::PatchPath;
 pub use self::types::{AttrKind, AttributeTypes, DefaultTypes};
 
 /// Longest filter or path accepted, in bytes; longer input is rejected before it is read.
-pub const MAX_INPUT_LEN: usize = 4096;
+pub use super::limits::MAX_FILTER_BYTES as MAX_INPUT_LEN;
 
 /// Deepest nesting accepted: each `( … )`, `not ( … )` and `attr[ … ]` opens one level.
 ///
 /// The parser and every walk over a parsed filter recurse at most this deep (chains of
 /// `and`/`or` are walked iteratively), so a hostile filter cannot exhaust a wasm stack.
-pub const MAX_DEPTH: usize = 32;
+pub use super::limits::MAX_FILTER_DEPTH as MAX_DEPTH;

@@ -224,6 +224,8 @@ fn variant(error: &FilterError) -> &'static str {
         FilterError::NestedValueFilter { .. } => "NestedValueFilter",
         FilterError::TrailingInput { .. } => "TrailingInput",
         FilterError::NotOrderable { .. } => "NotOrderable",
+        FilterError::NotComplex { .. } => "NotComplex",
+        FilterError::LiteralType { .. } => "LiteralType",
     }
 }
 
