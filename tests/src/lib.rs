@@ -7,6 +7,7 @@
 
 pub mod create_load;
 pub mod full_disk;
+pub mod hostile;
 pub mod replay;
 pub mod spin;
 pub mod sqlite_lock;

@@ -13,6 +13,8 @@ pub enum HostFailure {
     BodyTooLarge,
     /// The request body could not be read (400).
     UnreadableBody,
+    /// The request target and headers exceed the host's limit (431).
+    HeadTooLarge,
 }
 
 impl HostFailure {
@@ -22,6 +24,7 @@ impl HostFailure {
             HostFailure::Internal => 500,
             HostFailure::BodyTooLarge => 413,
             HostFailure::UnreadableBody => 400,
+            HostFailure::HeadTooLarge => 431,
         }
     }
 
@@ -30,6 +33,7 @@ impl HostFailure {
             HostFailure::Internal => "internal error",
             HostFailure::BodyTooLarge => "request body too large",
             HostFailure::UnreadableBody => "request body could not be read",
+            HostFailure::HeadTooLarge => "request headers too large",
         }
     }
 

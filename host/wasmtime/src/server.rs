@@ -27,6 +27,11 @@ use crate::runtime::GUEST_TIME_LIMIT;
 /// How long a client may take to send the request head.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The largest request head (request target and headers), in bytes; a larger one is answered
+/// 431 (hyper refuses heads past its buffer, 400 KiB, itself). Real SCIM requests need a few
+/// KiB: the longest part is a filter, at most 4 KiB.
+pub const MAX_HEAD_BYTES: usize = 64 << 10;
+
 /// How long shutdown waits for in-flight requests before giving up on them.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(GUEST_TIME_LIMIT.as_secs() + 15);
 
@@ -91,6 +96,9 @@ async fn handle_http(
 }
 
 async fn respond(host: Arc<Host>, request: hyper::Request<Incoming>) -> hyper::Response<Full<Bytes>> {
+    if head_size(&request) > MAX_HEAD_BYTES {
+        return into_hyper(HostFailure::HeadTooLarge.response());
+    }
     let request = match read_request(request, host.max_body_bytes()).await {
         Ok(request) => request,
         Err(failure) => return into_hyper(failure.response()),
@@ -111,6 +119,12 @@ async fn respond(host: Arc<Host>, request: hyper::Request<Incoming>) -> hyper::R
             into_hyper(HostFailure::Internal.response())
         }
     }
+}
+
+/// The bytes of a request's target and headers, as sent (near enough: separators counted).
+fn head_size<B>(request: &hyper::Request<B>) -> usize {
+    let target = request.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
+    target + request.headers().iter().map(|(name, value)| name.as_str().len() + value.len() + 4).sum::<usize>()
 }
 
 /// Reads the whole request into the WIT record, enforcing the body limit.
@@ -188,6 +202,18 @@ mod tests {
         assert_eq!(response.headers()["content-type"], "application/scim+json");
         assert_eq!(response.headers().get_all("set-cookie").iter().count(), 2);
         assert!(response.headers().get(CONTENT_LENGTH).is_none());
+    }
+
+    #[test]
+    fn head_size_counts_target_and_headers() {
+        let request = hyper::Request::builder()
+            .uri("/scim/v2/c/Users?count=1")
+            .header("x-big", "a".repeat(MAX_HEAD_BYTES))
+            .body(())
+            .expect("request");
+        assert!(head_size(&request) > MAX_HEAD_BYTES);
+        let small = hyper::Request::builder().uri("/x").header("a", "b").body(()).expect("request");
+        assert_eq!(head_size(&small), "/x".len() + "a".len() + "b".len() + 4);
     }
 
     #[test]
