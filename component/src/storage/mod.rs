@@ -15,6 +15,7 @@ pub mod connections;
 pub mod keys;
 pub mod members;
 pub mod resources;
+pub mod schemas;
 pub mod stats;
 pub mod unique;
 
