@@ -144,3 +144,22 @@ fn unknown_extensions_are_kept_until_a_connection_refuses_them() {
     assert_eq!(h.scim(&c, "PATCH", &format!("/Users/{id}"), Some(patch)).status, 200, "registered: known");
     assert_eq!(h.scim(&c, "POST", "/Users", Some(body("b", 41))).status, 201);
 }
+
+#[test]
+fn an_unqualified_patch_path_prefers_the_enterprise_extension_then_a_unique_custom_one() {
+    const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+    let h = Harness::new();
+    let c = h.connection("Entra");
+    let attributes = json!([{"name": "manager", "type": "string"}, {"name": "badge", "type": "integer"}]);
+    register(&h, "/schemas", json!({"id": HR, "resourceType": "User", "attributes": attributes}));
+    let created = h.scim(&c, "POST", "/Users", Some(json!({"schemas": [USER], "userName": "a"})));
+    let id = created.body_json()["id"].as_str().unwrap_or_default().to_owned();
+    let patch = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": [
+        {"op": "Add", "path": "manager", "value": [{"value": "m-1"}]},
+        {"op": "Add", "path": "badge", "value": 7}
+    ]});
+    let patched = h.scim(&c, "PATCH", &format!("/Users/{id}"), Some(patch));
+    assert_eq!(patched.status, 200, "{}", patched.body_json());
+    assert_eq!(patched.body_json()[ENTERPRISE]["manager"]["value"], "m-1");
+    assert_eq!(patched.body_json()[HR]["badge"], 7);
+}

@@ -294,12 +294,20 @@ fn apply_path(
     }
 }
 
-/// The one extension of `schema` that defines an attribute called `name`, if exactly one does.
+/// The one extension of `schema` that defines an attribute called `name`, if exactly one does:
+/// among the built-in extensions first (Entra's unqualified `manager` stays the Enterprise
+/// User's whatever custom schemas define), then among the registered custom ones.
 fn unique_extension<'a>(schema: &ResourceSchema<'a>, name: &str) -> Option<&'a str> {
-    let mut found =
-        schema.all_extensions().filter(|(_, attrs)| attrs.iter().any(|a| a.name.eq_ignore_ascii_case(name)));
-    match (found.next(), found.next()) {
-        (Some((urn, _)), None) => Some(urn),
+    let defines = |attrs: &[Attribute<'_>]| attrs.iter().any(|a| a.name.eq_ignore_ascii_case(name));
+    let built_in: Vec<&'a str> =
+        schema.extensions.iter().filter(|(_, attrs)| defines(attrs)).map(|(urn, _)| *urn).collect();
+    let candidates = if built_in.is_empty() {
+        schema.all_extensions().filter(|(_, attrs)| defines(attrs)).map(|(urn, _)| urn).collect()
+    } else {
+        built_in
+    };
+    match candidates.as_slice() {
+        [urn] => Some(*urn),
         _ => None,
     }
 }
