@@ -1,5 +1,9 @@
 //! Schema definitions (RFC 7643): attribute names, types and characteristics, used to
-//! normalise writes, type filter comparisons and answer `/Schemas`.
+//! normalise writes, type filter comparisons and sorting, and answer `/Schemas`.
+//!
+//! The core and Enterprise User schemas are static tables (`user`, `group`); the custom
+//! extension schemas an admin registers ([`custom`]) join a request's [`ResourceSchema`]
+//! through [`ResourceSchema::with_custom`].
 
 mod attribute;
 pub mod custom;
