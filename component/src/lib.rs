@@ -41,6 +41,8 @@ mod bindings;
 pub use app::App;
 
 #[cfg(test)]
+mod custom_schema_tests;
+#[cfg(test)]
 mod scenario_tests;
 #[cfg(test)]
 mod store_call_tests;

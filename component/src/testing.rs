@@ -28,6 +28,17 @@ pub fn with_faults(faults: Faults, scenario: fn()) {
     }
 }
 
+/// `text` percent-encoded for a query string or a path segment (every byte but `A–Z a–z 0–9
+/// - . _ ~`).
+pub fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// The admin token of every harness.
 pub const ADMIN_TOKEN: &str = "admin-secret";
 

@@ -5,6 +5,7 @@ use serde_json::json;
 use crate::connection::ConnectionError;
 use crate::http::Response;
 use crate::storage::StorageError;
+use crate::storage::schemas::{MAX_SCHEMAS_PER_SCOPE, SchemaWriteError};
 
 /// A failed admin API request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +20,8 @@ pub enum AdminError {
     InvalidArgument(String),
     /// 409: the name is taken.
     NameTaken,
+    /// 409: a custom schema with that URN is registered already.
+    SchemaExists,
     /// 500: a stored document is corrupt (details are not shown).
     Storage,
     /// 503: the key-value store failed or stayed contended; the request may be retried.
@@ -34,6 +37,9 @@ impl AdminError {
             AdminError::MethodNotAllowed => (405, "method_not_allowed", "method not allowed on this resource".into()),
             AdminError::InvalidArgument(why) => (400, "invalid_argument", why.clone()),
             AdminError::NameTaken => (409, "name_taken", "another connection already has that name".into()),
+            AdminError::SchemaExists => {
+                (409, "schema_exists", "a schema with that id is registered already (here or tenant-wide)".into())
+            }
             AdminError::Storage => (500, "storage", "internal storage error".into()),
             AdminError::Unavailable => {
                 (503, "storage_unavailable", "storage temporarily unavailable; retry the request".into())
@@ -55,6 +61,19 @@ impl From<ConnectionError> for AdminError {
             ConnectionError::InvalidArgument(why) => AdminError::InvalidArgument(why),
             ConnectionError::NameTaken => AdminError::NameTaken,
             ConnectionError::Storage(e) => e.into(),
+        }
+    }
+}
+
+impl From<SchemaWriteError> for AdminError {
+    fn from(e: SchemaWriteError) -> Self {
+        match e {
+            SchemaWriteError::NotFound => AdminError::NotFound("no schema with that id is registered here".into()),
+            SchemaWriteError::Exists => AdminError::SchemaExists,
+            SchemaWriteError::TooMany => AdminError::InvalidArgument(format!(
+                "at most {MAX_SCHEMAS_PER_SCOPE} schemas are registered tenant-wide, and as many per connection"
+            )),
+            SchemaWriteError::Storage(e) => e.into(),
         }
     }
 }

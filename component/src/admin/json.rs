@@ -21,6 +21,7 @@ pub fn connection(view: &ConnectionView) -> Value {
         "tokenIssued": time(view.record.token_issued),
         "userCount": view.stats.users,
         "groupCount": view.stats.groups,
+        "acceptUnknownExtensions": view.record.accept_unknown_extensions,
     })
 }
 

@@ -1,10 +1,11 @@
-//! The admin HTTP API under `/admin/api/v1/`: connections and End Users, as JSON, behind the
-//! admin bearer token.
+//! The admin HTTP API under `/admin/api/v1/`: connections, custom extension schemas and End
+//! Users, as JSON, behind the admin bearer token.
 
 mod auth;
 mod error;
 mod json;
 mod routes;
+mod schemas;
 
 pub use auth::is_admin;
 pub use error::AdminError;

@@ -19,7 +19,8 @@ pub fn handle(app: &App<'_>, request: &Request, base: Option<&str>) -> Response 
     route(app, request, base).unwrap_or_else(|e| e.to_response())
 }
 
-fn body(request: &Request) -> Result<Value, AdminError> {
+/// The JSON object body of `request` (`{}` when empty).
+pub(super) fn body(request: &Request) -> Result<Value, AdminError> {
     if request.body.iter().all(u8::is_ascii_whitespace) {
         return Ok(json!({}));
     }
@@ -62,9 +63,24 @@ fn route(app: &App<'_>, request: &Request, base: Option<&str>) -> Result<Respons
         }
         (["connections", id], "GET") => Ok(Response::json(200, &shape::connection(&connection::get(app, id, base)?))),
         (["connections", id], "PATCH") => {
-            let name = optional_name(&body(request)?)?
-                .ok_or_else(|| AdminError::InvalidArgument("name is required".into()))?;
-            Ok(Response::json(200, &shape::connection(&connection::rename(app, id, &name, base)?)))
+            let body = body(request)?;
+            let name = optional_name(&body)?;
+            let accept = match body.get("acceptUnknownExtensions") {
+                None | Some(Value::Null) => None,
+                Some(Value::Bool(b)) => Some(*b),
+                Some(_) => return Err(AdminError::InvalidArgument("acceptUnknownExtensions must be a boolean".into())),
+            };
+            let mut view = match (&name, accept) {
+                (None, None) => {
+                    return Err(AdminError::InvalidArgument("name or acceptUnknownExtensions is required".into()));
+                }
+                (Some(name), _) => connection::rename(app, id, name, base)?,
+                (None, Some(_)) => connection::get(app, id, base)?,
+            };
+            if let Some(accept) = accept {
+                view = connection::set_accept_unknown_extensions(app, id, accept, base)?;
+            }
+            Ok(Response::json(200, &shape::connection(&view)))
         }
         (["connections", id], "DELETE") => {
             connection::delete(app, id)?;
@@ -93,6 +109,7 @@ fn route(app: &App<'_>, request: &Request, base: Option<&str>) -> Result<Respons
             let report = crate::maintenance::check(app, options)?;
             Ok(Response::json(200, &shape::check_report(&report)).header("cache-control", "no-store"))
         }
+        (["schemas", ..] | ["connections", _, "schemas", ..], _) => super::schemas::route(app, request, &segments),
         (["connections"] | ["connections", _] | ["connections", _, "token"] | ["users"] | ["check"], _) => {
             Err(AdminError::MethodNotAllowed)
         }

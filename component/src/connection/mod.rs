@@ -8,5 +8,7 @@ mod view;
 
 pub use error::ConnectionError;
 pub use name::{MAX_NAME_CHARS, validate_name};
-pub use service::{authenticate, create, delete, get, list, purge, regenerate_token, rename};
+pub use service::{
+    authenticate, create, delete, get, list, purge, regenerate_token, rename, set_accept_unknown_extensions,
+};
 pub use view::{ConnectionView, Issued, scim_url};

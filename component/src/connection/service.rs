@@ -46,6 +46,7 @@ pub fn create(app: &App<'_>, name: Option<&str>, base: Option<&str>) -> Result<I
             last_modified: now,
             chunk: 0,
             state: RecordState::Pending,
+            accept_unknown_extensions: connections::accepts_unknown_extensions(),
         };
         match connections::create(app.store, record, now) {
             Ok(record) => {
@@ -86,6 +87,24 @@ pub fn rename(app: &App<'_>, id: &str, name: &str, base: Option<&str>) -> Result
     Ok(view_one(app, base, record)?)
 }
 
+/// Sets whether the connection keeps extension objects no registered schema describes.
+pub fn set_accept_unknown_extensions(
+    app: &App<'_>,
+    id: &str,
+    accept: bool,
+    base: Option<&str>,
+) -> Result<ConnectionView, ConnectionError> {
+    if !ids::is_connection_id(id) {
+        return Err(ConnectionError::NotFound);
+    }
+    let now = app.now();
+    let record = connections::modify(app.store, id, |record| {
+        record.accept_unknown_extensions = accept;
+        record.last_modified = now;
+    })?;
+    Ok(view_one(app, base, record)?)
+}
+
 /// Issues a new token; the old one stops working at once.
 pub fn regenerate_token(app: &App<'_>, id: &str, base: Option<&str>) -> Result<Issued, ConnectionError> {
     if !ids::is_connection_id(id) {
@@ -121,6 +140,7 @@ pub fn purge(app: &App<'_>, id: &str) -> Result<(), ConnectionError> {
     crate::storage::members::purge_connection(app.store, id, &group_ids, &member_ids)?;
     users.purge()?;
     groups.purge()?;
+    crate::storage::schemas::forget(app.store, id)?;
     connections::forget(app.store, id)?;
     Ok(())
 }
@@ -217,6 +237,18 @@ mod tests {
             .collect();
         assert!(leftover.is_empty(), "{leftover:?}");
         assert_eq!(list(&app, None).expect("list")[0].record.id, keep.connection.record.id);
+    }
+
+    #[test]
+    fn unknown_extensions_are_accepted_until_turned_off() {
+        let (store, env) = setup();
+        let app = App::new(&store, &env);
+        let a = create(&app, None, None).expect("create");
+        assert!(a.connection.record.accept_unknown_extensions, "the default");
+        let id = a.connection.record.id;
+        let off = set_accept_unknown_extensions(&app, &id, false, None).expect("set");
+        assert!(!off.record.accept_unknown_extensions);
+        assert!(!get(&app, &id, None).expect("get").record.accept_unknown_extensions);
     }
 
     #[test]

@@ -204,6 +204,8 @@
     deleteTarget: null,
     highlightId: null,
     scrollToTable: false,
+    /** The custom schemas panel: "" for tenant-wide, else a connection id. */
+    schemas: { scope: "", abort: null },
   };
 
   // ---------------------------------------------------------------------------------------------
@@ -224,6 +226,8 @@
       "regenerate-dialog", "regenerate-form", "regenerate-name", "regenerate-error", "regenerate-cancel", "regenerate-confirm",
       "delete-dialog", "delete-form", "delete-name", "delete-users", "delete-confirm-label", "delete-confirm-input",
       "delete-error", "delete-cancel", "delete-confirm", "toast",
+      "open-schemas", "schemas-panel", "schemas-close", "schemas-scope", "schemas-alert", "schemas-loading",
+      "schema-list", "schema-empty", "schema-form", "schema-definition", "schema-error", "schema-add",
     ]) {
       ui[id.replace(/-([a-z])/g, (_, c) => c.toUpperCase())] = $(id);
     }
@@ -328,7 +332,7 @@
   }
 
   function closeAllDialogs() {
-    for (const d of [ui.tokenDialog, ui.regenerateDialog, ui.deleteDialog, ui.connectionsPanel]) {
+    for (const d of [ui.tokenDialog, ui.regenerateDialog, ui.deleteDialog, ui.connectionsPanel, ui.schemasPanel]) {
       if (d.open) d.close();
     }
   }
@@ -760,8 +764,37 @@
         meta("Groups", fmtNumber(c.groupCount), "connection-group-count"),
         meta("Created", timeEl(c.created), "connection-created"),
         meta("Token issued", timeEl(c.tokenIssued), "connection-token-issued")),
+      acceptUnknownToggle(c),
     );
     return li;
+  }
+
+  /** The connection's "accept unknown extensions" setting, saved when changed. */
+  function acceptUnknownToggle(c) {
+    const id = `accept-unknown-${c.id}`;
+    const box = h("input", {
+      type: "checkbox", id, testid: "accept-unknown-extensions", checked: c.acceptUnknownExtensions !== false,
+      on: { change: (e) => setAcceptUnknown(c, e.currentTarget) },
+    });
+    return h("p", { className: "conn-setting" }, box,
+      h("label", { for: id, title: "Keep extension attributes no registered schema describes (as sent, unchecked). Off: such requests fail with 400." },
+        "Accept unknown extension attributes"));
+  }
+
+  async function setAcceptUnknown(c, box) {
+    const wanted = box.checked;
+    box.disabled = true;
+    try {
+      const updated = await api("PATCH", `/connections/${enc(c.id)}`, { body: { acceptUnknownExtensions: wanted } });
+      upsertConnection(updated);
+      toast(wanted ? `${c.name} now keeps unknown extension attributes.` : `${c.name} now refuses unknown extension attributes.`);
+    } catch (err) {
+      box.checked = !wanted;
+      if (isHandled(err)) return;
+      showPanelError(`Couldn't change the setting: ${err.message}`);
+    } finally {
+      box.disabled = false;
+    }
   }
 
   function rowFor(id) {
@@ -1090,6 +1123,130 @@
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Custom schemas panel
+  // ---------------------------------------------------------------------------------------------
+
+  const SCHEMA_TEMPLATE = {
+    id: "urn:ietf:params:scim:schemas:extension:acme:2.0:User",
+    name: "Acme",
+    resourceType: "User",
+    attributes: [
+      { name: "badgeNumber", type: "integer" },
+      { name: "costCode", type: "string", caseExact: true },
+    ],
+  };
+
+  const schemasPath = () => (state.schemas.scope ? `/connections/${enc(state.schemas.scope)}/schemas` : "/schemas");
+
+  function openSchemas() {
+    if (!ui.schemasPanel.open) ui.schemasPanel.showModal();
+    ui.schemasAlert.hidden = true;
+    ui.schemaError.textContent = "";
+    if (!ui.schemaDefinition.value.trim()) ui.schemaDefinition.value = JSON.stringify(SCHEMA_TEMPLATE, null, 2);
+    renderScopeOptions();
+    loadSchemas();
+    if (!state.connectionsLoaded) loadConnections().then(renderScopeOptions);
+    ui.schemasScope.focus();
+  }
+
+  function renderScopeOptions() {
+    const options = [h("option", { value: "" }, "All connections (tenant-wide)")];
+    for (const c of state.connections) options.push(h("option", { value: c.id }, `${c.name} only`));
+    ui.schemasScope.replaceChildren(...options);
+    if (state.schemas.scope && !connectionById(state.schemas.scope)) state.schemas.scope = "";
+    ui.schemasScope.value = state.schemas.scope;
+  }
+
+  function showSchemasError(message) {
+    ui.schemasAlert.textContent = message;
+    ui.schemasAlert.hidden = false;
+  }
+
+  async function loadSchemas() {
+    if (state.schemas.abort) state.schemas.abort.abort();
+    const ctrl = new AbortController();
+    state.schemas.abort = ctrl;
+    ui.schemasLoading.textContent = "Loading schemas…";
+    try {
+      const data = await api("GET", schemasPath(), { signal: ctrl.signal });
+      if (ctrl.signal.aborted) return;
+      ui.schemasAlert.hidden = true;
+      const list = Array.isArray(data.schemas) ? data.schemas : [];
+      ui.schemaList.replaceChildren(...list.map(schemaItem));
+      ui.schemaEmpty.hidden = list.length > 0;
+    } catch (err) {
+      if (isHandled(err)) return;
+      showSchemasError(`Couldn't load schemas: ${err.message}`);
+    } finally {
+      if (state.schemas.abort === ctrl) {
+        state.schemas.abort = null;
+        ui.schemasLoading.textContent = "";
+      }
+    }
+  }
+
+  function attributeLine(a) {
+    const traits = [a.type, a.multiValued && "multi-valued", a.required && "required", a.caseExact && "case-exact",
+      a.mutability && a.mutability !== "readWrite" && a.mutability].filter(Boolean);
+    return h("li", {}, h("code", {}, a.name), ` — ${traits.join(", ")}`);
+  }
+
+  function schemaItem(s) {
+    const attributes = Array.isArray(s.attributes) ? s.attributes : [];
+    return h("li", { className: "conn", testid: "schema-row", dataset: { schemaId: s.id } },
+      h("div", { className: "conn-head" },
+        h("h3", { className: "conn-name", testid: "schema-name" }, `${s.name} (${s.resourceType})`),
+        h("div", { className: "conn-actions" },
+          h("button", {
+            type: "button", className: "btn btn-ghost btn-link-danger", testid: "delete-schema",
+            "aria-label": `Delete schema ${s.name}`, on: { click: (e) => deleteSchema(s, e.currentTarget) },
+          }, "Delete"))),
+      h("p", { className: "schema-urn", testid: "schema-urn" }, s.id),
+      s.description ? h("p", { className: "muted" }, s.description) : null,
+      h("ul", { className: "schema-attrs" }, attributes.map(attributeLine)));
+  }
+
+  async function deleteSchema(s, button) {
+    if (!window.confirm(`Delete the schema ${s.id}? Values already stored stay, unchecked.`)) return;
+    setBusy(button, true, "Deleting…");
+    try {
+      await api("DELETE", `${schemasPath()}/${enc(s.id)}`);
+      toast(`Schema ${s.name} deleted.`);
+      loadSchemas();
+    } catch (err) {
+      if (isHandled(err)) return;
+      setBusy(button, false);
+      showSchemasError(`Couldn't delete the schema: ${err.message}`);
+    }
+  }
+
+  async function onSchemaSubmit(event) {
+    event.preventDefault();
+    ui.schemaError.textContent = "";
+    let definition;
+    try {
+      definition = JSON.parse(ui.schemaDefinition.value);
+    } catch (err) {
+      ui.schemaError.textContent = `This is not valid JSON: ${err.message}`;
+      ui.schemaDefinition.focus();
+      return;
+    }
+    setBusy(ui.schemaAdd, true, "Adding…");
+    try {
+      const created = await api("POST", schemasPath(), { body: definition });
+      toast(`Schema ${created.name} added.`);
+      ui.schemaDefinition.value = "";
+      loadSchemas();
+    } catch (err) {
+      if (isHandled(err)) return;
+      ui.schemaError.textContent = err.message;
+      ui.schemaDefinition.focus();
+    } finally {
+      setBusy(ui.schemaAdd, false);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // Wiring
   // ---------------------------------------------------------------------------------------------
 
@@ -1147,6 +1304,18 @@
     closeOnBackdrop(ui.connectionsPanel);
     ui.connectionsPanel.addEventListener("close", () => {
       if (!ui.usersView.hidden) ui.openConnections.focus();
+    });
+
+    ui.openSchemas.addEventListener("click", openSchemas);
+    ui.schemasClose.addEventListener("click", () => ui.schemasPanel.close());
+    ui.schemasScope.addEventListener("change", () => {
+      state.schemas.scope = ui.schemasScope.value;
+      loadSchemas();
+    });
+    ui.schemaForm.addEventListener("submit", onSchemaSubmit);
+    closeOnBackdrop(ui.schemasPanel);
+    ui.schemasPanel.addEventListener("close", () => {
+      if (!ui.usersView.hidden) ui.openSchemas.focus();
     });
 
     ui.tokenForm.addEventListener("submit", onTokenDialogSubmit);

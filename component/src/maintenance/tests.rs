@@ -356,3 +356,27 @@ fn membership_keys_of_a_group_whose_deletion_stopped_are_left_over_work() {
     let (keys, _) = h.store.list_keys(None).expect("list");
     assert!(!keys.iter().any(|k| k.starts_with(&format!("mem/{}/{group}", c.id))), "{keys:?}");
 }
+
+#[test]
+fn registered_schemas_are_accounted_for_and_a_deleted_connections_are_orphans() {
+    let h = Harness::new();
+    let (keep, gone) = (h.connection("A"), h.connection("B"));
+    let schema =
+        |urn: &str| json!({"id": urn, "resourceType": "User", "attributes": [{"name": "x", "type": "string"}]});
+    assert_eq!(h.admin("POST", "/schemas", Some(schema("urn:acme:tenant"))).status, 201);
+    for c in [&keep, &gone] {
+        assert_eq!(
+            h.admin("POST", &format!("/connections/{}/schemas", c.id), Some(schema("urn:acme:own"))).status,
+            201
+        );
+    }
+    assert_clean(&h);
+    assert_eq!(h.admin("DELETE", &format!("/connections/{}", gone.id), None).status, 204);
+    let key = crate::storage::keys::connection_schemas(&gone.id);
+    assert_eq!(h.store.get(&key).expect("get"), None, "the purge deletes it");
+    assert_clean(&h);
+    // As if the process died before the purge reached it.
+    h.store.set(&key, br#"{"schemas":[]}"#).expect("set");
+    assert_eq!(unfinished(&run(&h, true, 0)), vec![("orphan-keys", false, true)]);
+    assert_clean(&h);
+}

@@ -1,5 +1,6 @@
 //! Discovery endpoints (RFC 7644 §4): `/ServiceProviderConfig`, `/ResourceTypes`, `/Schemas`.
-//! Everything here is generated from what the server really does and from the schema tables.
+//! Everything here is generated from what the server really does, from the schema tables and
+//! from the custom extension schemas registered for the connection.
 
 use serde_json::{Value, json};
 
@@ -7,9 +8,30 @@ use super::limits::{DEFAULT_PAGE_SIZE, MAX_BULK_OPERATIONS, MAX_BULK_PAYLOAD_BYT
 use super::list::list_response;
 use super::resource_type::{GROUP, ResourceType, USER};
 use super::schema::{
-    Attribute, ENTERPRISE_USER, ENTERPRISE_USER_ATTRIBUTES, GROUP as GROUP_URN, GROUP_ATTRIBUTES, Mutability, Returned,
-    Type, USER as USER_URN, USER_ATTRIBUTES, Uniqueness,
+    Attribute, ENTERPRISE_USER, ENTERPRISE_USER_ATTRIBUTES, Extension, GROUP as GROUP_URN, GROUP_ATTRIBUTES,
+    Mutability, Returned, Type, USER as USER_URN, USER_ATTRIBUTES, Uniqueness,
 };
+
+/// A discovery document (RFC 7644 §4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Document<'a> {
+    /// `/ServiceProviderConfig`.
+    ServiceProviderConfig,
+    /// `/ResourceTypes`, or one by name.
+    ResourceTypes(Option<&'a str>),
+    /// `/Schemas`, or one by URN.
+    Schemas(Option<&'a str>),
+}
+
+/// The document for a connection whose registered custom extensions are `custom`; `None`
+/// when the named resource type or schema does not exist.
+pub fn document(base: &str, document: Document<'_>, custom: &[Extension<'_>]) -> Option<Value> {
+    match document {
+        Document::ServiceProviderConfig => Some(service_provider_config(base)),
+        Document::ResourceTypes(name) => resource_types(base, name, custom),
+        Document::Schemas(id) => schemas(base, id, custom),
+    }
+}
 
 /// The resource types served.
 pub static RESOURCE_TYPES: &[&ResourceType] = &[&USER, &GROUP];
@@ -47,9 +69,13 @@ pub fn service_provider_config(base: &str) -> Value {
     })
 }
 
-fn resource_type(kind: &ResourceType, base: &str) -> Value {
-    let extensions: Vec<Value> =
-        kind.schema.extensions.iter().map(|(urn, _)| json!({"schema": urn, "required": false})).collect();
+fn resource_type(kind: &ResourceType, base: &str, custom: &[Extension<'_>]) -> Value {
+    let extensions: Vec<Value> = kind
+        .schema
+        .with_custom(custom)
+        .all_extensions()
+        .map(|(urn, _)| json!({"schema": urn, "required": false}))
+        .collect();
     json!({
         "schemas": [RESOURCE_TYPE],
         "id": kind.name,
@@ -63,14 +89,16 @@ fn resource_type(kind: &ResourceType, base: &str) -> Value {
 }
 
 /// `/ResourceTypes` (a ListResponse) or one of them by name.
-pub fn resource_types(base: &str, name: Option<&str>) -> Option<Value> {
+pub fn resource_types(base: &str, name: Option<&str>, custom: &[Extension<'_>]) -> Option<Value> {
     match name {
         None => Some(list_response(
             RESOURCE_TYPES.len(),
             0,
-            RESOURCE_TYPES.iter().map(|k| resource_type(k, base)).collect(),
+            RESOURCE_TYPES.iter().map(|k| resource_type(k, base, custom)).collect(),
         )),
-        Some(name) => RESOURCE_TYPES.iter().find(|k| k.name.eq_ignore_ascii_case(name)).map(|k| resource_type(k, base)),
+        Some(name) => {
+            RESOURCE_TYPES.iter().find(|k| k.name.eq_ignore_ascii_case(name)).map(|k| resource_type(k, base, custom))
+        }
     }
 }
 
@@ -114,10 +142,10 @@ fn attribute(a: &Attribute) -> Value {
         "uniqueness": uniqueness,
     });
     if !a.canonical_values.is_empty() {
-        out["canonicalValues"] = json!(a.canonical_values);
+        out["canonicalValues"] = json!(a.canonical_values.to_vec());
     }
     if !a.reference_types.is_empty() {
-        out["referenceTypes"] = json!(a.reference_types);
+        out["referenceTypes"] = json!(a.reference_types.to_vec());
     }
     if !a.sub_attributes.is_empty() {
         out["subAttributes"] = Value::Array(a.sub_attributes.iter().map(attribute).collect());
@@ -136,17 +164,19 @@ fn schema(id: &str, name: &str, description: &str, attributes: &[Attribute], bas
     })
 }
 
-fn all_schemas(base: &str) -> Vec<Value> {
-    vec![
+fn all_schemas(base: &str, custom: &[Extension<'_>]) -> Vec<Value> {
+    let mut all = vec![
         schema(USER_URN, "User", "User Account", USER_ATTRIBUTES, base),
         schema(GROUP_URN, "Group", "Group", GROUP_ATTRIBUTES, base),
         schema(ENTERPRISE_USER, "EnterpriseUser", "Enterprise User", ENTERPRISE_USER_ATTRIBUTES, base),
-    ]
+    ];
+    all.extend(custom.iter().map(|e| schema(e.urn, e.name, e.description, &e.attributes, base)));
+    all
 }
 
 /// `/Schemas` (a ListResponse) or one schema by URN.
-pub fn schemas(base: &str, id: Option<&str>) -> Option<Value> {
-    let all = all_schemas(base);
+pub fn schemas(base: &str, id: Option<&str>, custom: &[Extension<'_>]) -> Option<Value> {
+    let all = all_schemas(base, custom);
     match id {
         None => Some(list_response(all.len(), 0, all)),
         Some(id) => all.into_iter().find(|s| s["id"].as_str().is_some_and(|s| s.eq_ignore_ascii_case(id))),

@@ -4,9 +4,9 @@
 //! `referenceTypes` on every reference, sub-attributes only on complex attributes).
 
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 
-use crate::testing::Harness;
+use crate::testing::{Harness, TestConnection};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -214,7 +214,10 @@ fn check_meta(meta: Option<&Meta>, resource_type: &str, path: &str) {
 
 fn check_attribute(at: &str, a: &AttributeDefinition, nested: bool) {
     let at = format!("{at}.{}", a.name);
-    assert!(!a.name.is_empty() && a.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$'), "{at}");
+    // RFC 7643 §2.1 ATTRNAME (and `$ref`).
+    let mut chars = a.name.chars();
+    assert!(chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '$'), "{at}");
+    assert!(chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '$')), "{at}");
     assert_eq!(
         a.kind == AttributeType::Reference,
         a.reference_types.as_ref().is_some_and(|r| !r.is_empty()),
@@ -238,6 +241,34 @@ fn check_attribute(at: &str, a: &AttributeDefinition, nested: bool) {
 fn every_discovery_document_validates_against_the_rfcs() {
     let h = Harness::new();
     let c = h.connection("A");
+    validate_discovery(&h, &c);
+}
+
+#[test]
+fn discovery_with_registered_custom_schemas_validates_against_the_rfcs() {
+    let h = Harness::new();
+    let c = h.connection("A");
+    let tenant = json!({"id": "urn:acme:scim:hr:1.0:User", "resourceType": "User", "attributes": [
+        {"name": "badge", "type": "integer", "required": true},
+        {"name": "cost-center", "type": "string", "caseExact": true, "canonicalValues": ["A", "B"]},
+        {"name": "homepage", "type": "reference"},
+        {"name": "site", "type": "complex", "multiValued": true, "subAttributes": [
+            {"name": "code", "type": "string"}, {"name": "map", "type": "reference", "referenceTypes": ["external"]}
+        ]}
+    ]});
+    let own = json!({"id": "urn:okta:custom:1.0:Group", "resourceType": "Group", "description": "Okta group attributes",
+        "attributes": [{"name": "hired", "type": "dateTime", "mutability": "immutable"}]});
+    assert_eq!(h.admin("POST", "/schemas", Some(tenant)).status, 201);
+    assert_eq!(h.admin("POST", &format!("/connections/{}/schemas", c.id), Some(own)).status, 201);
+    let known = validate_discovery(&h, &c);
+    assert!(
+        known.iter().any(|u| u == "urn:acme:scim:hr:1.0:User")
+            && known.iter().any(|u| u == "urn:okta:custom:1.0:Group")
+    );
+}
+
+/// Validates every discovery document of connection `c`; returns the schema URNs.
+fn validate_discovery(h: &Harness, c: &TestConnection) -> Vec<String> {
     let get = |path: &str| {
         let r = h.send("GET", &format!("/scim/v2/{}{path}", c.id), &[], None);
         assert_eq!(r.status, 200, "{path}");
@@ -296,4 +327,5 @@ fn every_discovery_document_validates_against_the_rfcs() {
         check_meta(schema.meta.as_ref(), "Schema", &format!("/Schemas/{}", schema.id));
         let _ = (&schema.name, &schema.description);
     }
+    known.into_iter().map(str::to_owned).collect()
 }

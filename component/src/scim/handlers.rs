@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use super::error::{ScimError, ScimType};
+use super::extensions::{self, Policy};
 use super::filter::{CompValue, Filter};
 use super::list::{ListParams, list_response, page_response, with_cursor};
 use super::membership::{self, MemberChange, Prepared};
@@ -14,6 +15,7 @@ use super::preconditions::{if_match_holds, if_none_match_hits};
 use super::projection::Projection;
 use super::render::{etag, location, render};
 use super::resource_type::{Computed, ResourceType};
+use super::schema::{Extension, ResourceSchema};
 use super::sort::sort;
 use crate::app::App;
 use crate::http::Request;
@@ -33,6 +35,8 @@ pub struct Endpoint<'a> {
     pub base: &'a str,
     /// The resource type.
     pub kind: &'static ResourceType,
+    /// The custom extension schemas registered for the connection.
+    pub custom: &'a [Extension<'a>],
 }
 
 fn parse_body(request: &Request) -> Result<Value, ScimError> {
@@ -56,7 +60,16 @@ impl From<()> for ScimError {
     }
 }
 
-impl Endpoint<'_> {
+impl<'a> Endpoint<'a> {
+    /// The resource type's schema with the connection's custom extensions.
+    pub fn schema(&self) -> ResourceSchema<'a> {
+        self.kind.schema.with_custom(self.custom)
+    }
+
+    fn policy(&self) -> Policy {
+        Policy { accept_unknown: self.connection.accept_unknown_extensions }
+    }
+
     fn resources(&self) -> Resources<'_> {
         Resources::new(self.app.store, &self.connection.id, self.kind.kind)
     }
@@ -84,7 +97,7 @@ impl Endpoint<'_> {
 
     fn respond(&self, status: u16, record: &ResourceRecord, projection: &Projection) -> Result<Response, ScimError> {
         let rendered = self.render_all(std::slice::from_ref(record), projection)?.pop().unwrap_or_default();
-        let resource = projection.apply(self.kind.schema, rendered);
+        let resource = projection.apply(&self.schema(), rendered);
         Ok(Response::scim(status, &resource)
             .header("etag", &etag(record))
             .header("location", &location(self.base, self.kind, &record.id)))
@@ -139,7 +152,8 @@ impl Endpoint<'_> {
     /// `POST /{endpoint}`.
     pub fn create(&self, request: &Request) -> Result<Response, ScimError> {
         let projection = Self::projection(request)?;
-        let mut body = normalize_request(self.kind.schema, parse_body(request)?)?;
+        let mut body = normalize_request(&self.schema(), parse_body(request)?)?;
+        extensions::check(&self.schema(), self.policy(), &body, None)?;
         let members = match self.take_members(&mut body) {
             Some(values) => membership::prepare(self.app, &self.connection.id, vec![MemberChange::Add(values)])?,
             None => Vec::new(),
@@ -176,12 +190,15 @@ impl Endpoint<'_> {
     pub fn replace(&self, request: &Request, id: &str) -> Result<Response, ScimError> {
         let projection = Self::projection(request)?;
         self.find(id)?;
-        let mut body = normalize_request(self.kind.schema, parse_body(request)?)?;
+        let mut body = normalize_request(&self.schema(), parse_body(request)?)?;
         let members = match self.take_members(&mut body) {
             Some(values) => membership::prepare(self.app, &self.connection.id, vec![MemberChange::ReplaceAll(values)])?,
             None => Vec::new(),
         };
-        let record = self.rewrite(request, id, |_| Ok(body.clone()))?;
+        let record = self.rewrite(request, id, |old| {
+            extensions::check(&self.schema(), self.policy(), &body, old.body.as_object())?;
+            Ok(body.clone())
+        })?;
         self.apply_members(id, &members)?;
         self.respond(200, &record, &projection)
     }
@@ -198,7 +215,9 @@ impl Endpoint<'_> {
         let members = membership::prepare(self.app, &self.connection.id, changes)?;
         let record = self.rewrite(request, id, |old| {
             let current = old.body.as_object().cloned().unwrap_or_default();
-            patch::apply(self.kind.schema, &current, &ops)
+            let body = patch::apply(&self.schema(), &current, &ops)?;
+            extensions::check(&self.schema(), self.policy(), &body, Some(&current))?;
+            Ok(body)
         })?;
         self.apply_members(id, &members)?;
         self.respond(200, &record, &projection)
@@ -223,7 +242,7 @@ impl Endpoint<'_> {
     pub fn list(&self, params: &ListParams) -> Result<Response, ScimError> {
         if let Some(filter) = &params.filter {
             filter
-                .check_types(self.kind.schema)
+                .check_types(&self.schema())
                 .map_err(|e| ScimError::bad_request(ScimType::InvalidFilter, e.to_string()))?;
         }
         if params.filter.is_none() && params.sort_by.is_none() {
@@ -240,7 +259,7 @@ impl Endpoint<'_> {
             } else {
                 matching.into_iter().skip(start).take(params.count).collect()
             };
-        let resources = page.into_iter().map(|r| params.projection.apply(self.kind.schema, r)).collect();
+        let resources = page.into_iter().map(|r| params.projection.apply(&self.schema(), r)).collect();
         Ok(Response::scim(200, &page_response(params, ids.len(), &ids, start, resources)))
     }
 
@@ -263,7 +282,7 @@ impl Endpoint<'_> {
         let page = resources.page(start, params.count)?;
         let next = params.paging.next_after(start + page.ids.len(), page.total, page.ids.last().map(String::as_str));
         let rendered = self.render_all(&resources.get_many(&page.ids)?, &params.projection)?;
-        let out = rendered.into_iter().map(|r| params.projection.apply(self.kind.schema, r)).collect();
+        let out = rendered.into_iter().map(|r| params.projection.apply(&self.schema(), r)).collect();
         Ok(Response::scim(200, &with_cursor(list_response(page.total, start, out), next)))
     }
 
@@ -311,10 +330,11 @@ impl Endpoint<'_> {
         } else {
             candidates.iter().map(|r| render(self.kind, r, self.base)).collect()
         };
+        let schema = self.schema();
         let mut matching: Vec<Value> =
-            rendered.into_iter().filter(|r| filter.is_none_or(|f| f.matches(r, self.kind.schema))).collect();
+            rendered.into_iter().filter(|r| filter.is_none_or(|f| f.matches(r, &schema))).collect();
         if let Some(path) = &params.sort_by {
-            sort(&mut matching, path, params.sort_order);
+            sort(&mut matching, path, params.sort_order, &schema);
         }
         Ok(matching)
     }

@@ -6,6 +6,8 @@
 //! - `resource_type`: the resource types served and what differs between them.
 //! - `schema`: attribute definitions of the core and extension schemas.
 //! - `normalize`: client JSON to stored body (canonical names, types, read-only dropped).
+//! - `extensions`: what a connection may store under extension URNs (unknown ones, required
+//!   and immutable attributes of registered ones).
 //! - `patch`: PATCH operations. `filter`: the filter and path grammar and its evaluation.
 //! - `list`, `sort`, `projection`: list parameters, ordering, attribute selection.
 //! - `render`, `preconditions`: resource output with `meta` and ETags; `If-Match`.
@@ -21,6 +23,7 @@ pub mod discovery;
 #[cfg(test)]
 mod discovery_validation;
 pub mod error;
+pub mod extensions;
 pub mod filter;
 pub mod handlers;
 pub mod limits;

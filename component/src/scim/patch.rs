@@ -172,7 +172,7 @@ fn apply_extension_members(
 
 /// The registered extension a path names as a whole (`urn:…:enterprise:2.0:User`): the
 /// parser reads the URN's last segment as an attribute of the URN before it.
-fn whole_extension(schema: &ResourceSchema, path: &PatchPath) -> Option<&'static str> {
+fn whole_extension<'a>(schema: &ResourceSchema<'a>, path: &PatchPath) -> Option<&'a str> {
     if path.value_filter.is_some() || path.attr.sub_attr.is_some() {
         return None;
     }
@@ -187,7 +187,7 @@ fn apply_extension(
     schema: &ResourceSchema,
     body: &mut Map<String, Value>,
     kind: OpKind,
-    urn: &'static str,
+    urn: &str,
     value: Option<Value>,
 ) -> Result<(), ScimError> {
     if kind != OpKind::Add
@@ -297,12 +297,20 @@ fn apply_path(
     }
 }
 
-/// The one extension of `schema` that defines an attribute called `name`, if exactly one does.
-fn unique_extension(schema: &ResourceSchema, name: &str) -> Option<&'static str> {
-    let mut found =
-        schema.extensions.iter().filter(|(_, attrs)| attrs.iter().any(|a| a.name.eq_ignore_ascii_case(name)));
-    match (found.next(), found.next()) {
-        (Some((urn, _)), None) => Some(urn),
+/// The one extension of `schema` that defines an attribute called `name`, if exactly one does:
+/// among the built-in extensions first (Entra's unqualified `manager` stays the Enterprise
+/// User's whatever custom schemas define), then among the registered custom ones.
+fn unique_extension<'a>(schema: &ResourceSchema<'a>, name: &str) -> Option<&'a str> {
+    let defines = |attrs: &[Attribute<'_>]| attrs.iter().any(|a| a.name.eq_ignore_ascii_case(name));
+    let built_in: Vec<&'a str> =
+        schema.extensions.iter().filter(|(_, attrs)| defines(attrs)).map(|(urn, _)| *urn).collect();
+    let candidates = if built_in.is_empty() {
+        schema.all_extensions().filter(|(_, attrs)| defines(attrs)).map(|(urn, _)| urn).collect()
+    } else {
+        built_in
+    };
+    match candidates.as_slice() {
+        [urn] => Some(*urn),
         _ => None,
     }
 }

@@ -13,7 +13,7 @@ pub struct ResourceType {
     /// The endpoint below the connection's base URL, e.g. `/Users`.
     pub endpoint: &'static str,
     /// Its schema.
-    pub schema: &'static ResourceSchema,
+    pub schema: &'static ResourceSchema<'static>,
     /// How it is keyed in storage.
     pub kind: Kind,
     /// The unique values a body holds (attribute name, normalised value).

@@ -1,14 +1,18 @@
 //! Routing of `/scim/v2/{connection-id}/...`: authentication, then the endpoint.
 
-use super::discovery;
+use super::discovery::{self, Document};
 use super::error::ScimError;
+use super::filter::DefaultTypes;
 use super::handlers::Endpoint;
 use super::list::ListParams;
+use super::schema::Extension;
+use super::schema::custom::{SubAttributes, extensions};
 use crate::app::App;
 use crate::connection::{authenticate, scim_url};
 use crate::http::{Request, Response, percent_decode};
 use crate::ids;
 use crate::storage::connections::ConnectionRecord;
+use crate::storage::schemas;
 
 /// The path prefix of every connection's SCIM base URL.
 pub const PREFIX: &str = "/scim/v2/";
@@ -28,22 +32,28 @@ fn route(app: &App<'_>, request: &Request, origin: Option<&str>) -> Result<Respo
     let method = request.method.as_str();
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
 
-    // Discovery is the same for every connection and needs no credentials (RFC 7644 §4); it is
-    // read-only.
+    // Discovery needs no credentials (RFC 7644 §4) and is read-only; it describes the
+    // connection's registered custom schemas, which are no secret.
     if ids::is_connection_id(connection_id) {
-        let found = match segments.as_slice() {
-            ["ServiceProviderConfig"] => Some(Some(discovery::service_provider_config(&base))),
-            ["ResourceTypes"] => Some(discovery::resource_types(&base, None)),
-            ["ResourceTypes", name] => Some(discovery::resource_types(&base, Some(name))),
-            ["Schemas"] => Some(discovery::schemas(&base, None)),
-            ["Schemas", id] => Some(discovery::schemas(&base, Some(id))),
+        let document = match segments.as_slice() {
+            ["ServiceProviderConfig"] => Some(Document::ServiceProviderConfig),
+            ["ResourceTypes"] => Some(Document::ResourceTypes(None)),
+            ["ResourceTypes", name] => Some(Document::ResourceTypes(Some(name))),
+            ["Schemas"] => Some(Document::Schemas(None)),
+            ["Schemas", id] => Some(Document::Schemas(Some(id))),
             _ => None,
         };
-        if let Some(found) = found {
+        if let Some(document) = document {
             if method != "GET" {
                 return not_allowed(method, "GET");
             }
-            return found
+            let registered = match document {
+                Document::ServiceProviderConfig => Vec::new(),
+                _ => schemas::for_connection(app.store, connection_id)?,
+            };
+            let subs = SubAttributes::of(&registered);
+            let custom = extensions(&registered, &subs);
+            return discovery::document(&base, document, &custom)
                 .map(|body| Response::scim(200, &body))
                 .ok_or_else(|| ScimError::not_found("no such resource type or schema"));
         }
@@ -52,7 +62,10 @@ fn route(app: &App<'_>, request: &Request, origin: Option<&str>) -> Result<Respo
     let token = request.bearer_token().ok_or_else(ScimError::unauthorized)?;
     let connection = authenticate(app, connection_id, token)?.ok_or_else(ScimError::unauthorized)?;
     super::media_type::check(request)?;
-    let scope = Scope { app, connection: &connection, base: &base };
+    let registered = schemas::for_connection(app.store, &connection.id)?;
+    let subs = SubAttributes::of(&registered);
+    let custom = extensions(&registered, &subs);
+    let scope = Scope { app, connection: &connection, base: &base, custom: &custom };
     match (segments.as_slice(), method) {
         (["Me", ..], _) => Err(ScimError {
             status: 501,
@@ -80,6 +93,8 @@ pub struct Scope<'a> {
     pub connection: &'a ConnectionRecord,
     /// The connection's SCIM base URL.
     pub base: &'a str,
+    /// The custom extension schemas registered for the connection (its own and the tenant's).
+    pub custom: &'a [Extension<'a>],
 }
 
 /// Routes an authenticated request to a resource endpoint; `segments` follow the base URL.
@@ -92,7 +107,8 @@ pub fn dispatch(scope: &Scope<'_>, request: &Request, segments: &[&str]) -> Resu
     else {
         return Err(ScimError::not_found(format!("no endpoint /{endpoint_name}")));
     };
-    let endpoint = Endpoint { app: scope.app, connection: scope.connection, base: scope.base, kind };
+    let endpoint =
+        Endpoint { app: scope.app, connection: scope.connection, base: scope.base, kind, custom: scope.custom };
     match (rest, method) {
         ([], "GET") => endpoint.list(&ListParams::from_query(request)?),
         ([], "POST") => endpoint.create(request),
@@ -113,12 +129,14 @@ fn search_all(scope: &Scope<'_>, request: &Request) -> Result<Response, ScimErro
     let params = ListParams::from_search(request)?;
     let mut matching = Vec::new();
     for kind in discovery::RESOURCE_TYPES {
-        let endpoint = Endpoint { app: scope.app, connection: scope.connection, base: scope.base, kind };
+        let endpoint =
+            Endpoint { app: scope.app, connection: scope.connection, base: scope.base, kind, custom: scope.custom };
         let found = endpoint.matching(&ListParams { sort_by: None, ..params.clone() })?;
-        matching.extend(found.into_iter().map(|r| params.projection.apply(kind.schema, r)));
+        matching.extend(found.into_iter().map(|r| params.projection.apply(&endpoint.schema(), r)));
     }
     if let Some(path) = &params.sort_by {
-        super::sort::sort(&mut matching, path, params.sort_order);
+        // Across resource types a path may have a type in each: values order by what they hold.
+        super::sort::sort(&mut matching, path, params.sort_order, &DefaultTypes);
     }
     let ids: Vec<String> = matching.iter().filter_map(|r| r["id"].as_str().map(str::to_owned)).collect();
     let start = params.paging.start(&ids);

@@ -45,6 +45,17 @@ pub struct ConnectionRecord {
     pub chunk: u32,
     /// Life-cycle state.
     pub state: RecordState,
+    /// Whether extension objects under a URN no registered schema describes are kept (as sent,
+    /// unchecked) rather than refused. Records written before the setting existed accept them,
+    /// as idplex always did.
+    #[serde(default = "accepts_unknown_extensions")]
+    pub accept_unknown_extensions: bool,
+}
+
+/// The default of [`ConnectionRecord::accept_unknown_extensions`]: on (see
+/// `docs/scim-conformance.md`, "Custom extension schemas").
+pub const fn accepts_unknown_extensions() -> bool {
+    true
 }
 
 /// Why a connection write did not apply.

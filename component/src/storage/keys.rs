@@ -54,6 +54,14 @@ pub const CONNECTION_LIST: &str = "conn-list";
 /// Counter for default connection names (`Connection N`).
 pub const CONNECTION_NAME_SEQUENCE: &str = "conn-seq";
 
+/// The custom extension schemas registered for the whole tenant.
+pub const TENANT_SCHEMAS: &str = "schemas-tenant";
+
+/// The custom extension schemas registered for one connection only.
+pub fn connection_schemas(connection: &str) -> String {
+    format!("schemas/{connection}")
+}
+
 /// A resource document.
 pub fn resource(connection: &str, kind: Kind, id: &str) -> String {
     format!("res/{connection}/{}/{id}", kind.tag())

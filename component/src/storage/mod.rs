@@ -7,6 +7,7 @@
 //!   ([`unique`]); the claim is the commit point of a create;
 //! - ordered listings are chunked id lists ([`chunked_list`]), so no value grows unboundedly;
 //! - counts are the listings' lengths, read from their directories ([`stats`]);
+//! - registered custom extension schemas are one CAS-written document per scope ([`schemas`]);
 //! - multi-key changes are ordered so that a crash between two writes leaves a state that
 //!   reads correctly: readers skip what is not committed, and stale claims are reclaimed.
 
@@ -15,6 +16,7 @@ pub mod connections;
 pub mod keys;
 pub mod members;
 pub mod resources;
+pub mod schemas;
 pub mod stats;
 pub mod unique;
 

@@ -6,13 +6,13 @@
 
 /// A point in time: seconds since 1970-01-01T00:00:00Z and nanoseconds after that.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) struct Instant {
+pub struct Instant {
     seconds: i64,
     nanos: u32,
 }
 
 /// The instant `text` names, or `None` when it is not a timestamp.
-pub(super) fn parse(text: &str) -> Option<Instant> {
+pub fn parse(text: &str) -> Option<Instant> {
     let mut cursor = Cursor { bytes: text.trim().as_bytes(), at: 0 };
     let year = cursor.digits(4)?;
     cursor.expect(b'-')?;

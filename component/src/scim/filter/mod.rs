@@ -38,6 +38,7 @@ mod parse_tests;
 mod path_tests;
 
 pub use self::ast::{AttrPath, CompValue, CompareOp, Filter};
+pub use self::datetime::{Instant, parse as parse_date_time};
 pub use self::error::FilterError;
 pub use self::path::PatchPath;
 pub use self::types::{AttrKind, AttributeTypes, DefaultTypes};

@@ -1,7 +1,8 @@
 //! One attribute definition and its characteristics (RFC 7643 §2.2, §7).
 
-/// An attribute's data type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// An attribute's data type; in JSON as RFC 7643 §7 spells it (`dateTime`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Type {
     /// `string`
     String,
@@ -21,8 +22,9 @@ pub enum Type {
     Complex,
 }
 
-/// When an attribute may be written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// When an attribute may be written; in JSON as RFC 7643 §7 spells it (`readWrite`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Mutability {
     /// Set by the server only; ignored on write.
     ReadOnly,
@@ -58,11 +60,40 @@ pub enum Uniqueness {
     Global,
 }
 
-/// An attribute definition.
+/// A list of texts: written into the static schema tables, or owned by a registered custom
+/// schema ([`super::custom`]).
 #[derive(Debug, Clone, Copy)]
-pub struct Attribute {
+pub enum Texts<'a> {
+    /// From a static table.
+    Static(&'a [&'a str]),
+    /// From a registered definition.
+    Owned(&'a [String]),
+}
+
+impl<'a> Texts<'a> {
+    /// Whether the list is empty.
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Texts::Static(list) => list.is_empty(),
+            Texts::Owned(list) => list.is_empty(),
+        }
+    }
+
+    /// The texts, in order.
+    pub fn to_vec(&self) -> Vec<&'a str> {
+        match self {
+            Texts::Static(list) => list.to_vec(),
+            Texts::Owned(list) => list.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+/// An attribute definition. `'a` is `'static` for the built-in schemas and the life of a
+/// request's registered custom schemas for theirs.
+#[derive(Debug, Clone, Copy)]
+pub struct Attribute<'a> {
     /// The attribute name in its canonical spelling.
-    pub name: &'static str,
+    pub name: &'a str,
     /// Its type.
     pub kind: Type,
     /// Whether it holds a list of values.
@@ -78,33 +109,16 @@ pub struct Attribute {
     /// Uniqueness of its values.
     pub uniqueness: Uniqueness,
     /// Sub-attributes of a complex attribute.
-    pub sub_attributes: &'static [Attribute],
+    pub sub_attributes: &'a [Attribute<'a>],
     /// The allowed values, when the set is closed or suggested.
-    pub canonical_values: &'static [&'static str],
+    pub canonical_values: Texts<'a>,
     /// For references, the kinds of resource referred to.
-    pub reference_types: &'static [&'static str],
+    pub reference_types: Texts<'a>,
     /// A description for `/Schemas`.
-    pub description: &'static str,
+    pub description: &'a str,
 }
 
-impl Attribute {
-    const fn of(name: &'static str, kind: Type) -> Self {
-        Attribute {
-            name,
-            kind,
-            multi_valued: false,
-            required: false,
-            case_exact: false,
-            mutability: Mutability::ReadWrite,
-            returned: Returned::Default,
-            uniqueness: Uniqueness::None,
-            sub_attributes: &[],
-            canonical_values: &[],
-            reference_types: &[],
-            description: "",
-        }
-    }
-
+impl Attribute<'static> {
     /// A string attribute.
     pub const fn string(name: &'static str) -> Self {
         Self::of(name, Type::String)
@@ -126,7 +140,7 @@ impl Attribute {
         Self::of(name, Type::Reference).case_exact()
     }
     /// A complex attribute with its sub-attributes.
-    pub const fn complex(name: &'static str, sub_attributes: &'static [Attribute]) -> Self {
+    pub const fn complex(name: &'static str, sub_attributes: &'static [Attribute<'static>]) -> Self {
         let mut a = Self::of(name, Type::Complex);
         a.sub_attributes = sub_attributes;
         a
@@ -174,12 +188,12 @@ impl Attribute {
     }
     /// Sets canonical values.
     pub const fn canonical(mut self, values: &'static [&'static str]) -> Self {
-        self.canonical_values = values;
+        self.canonical_values = Texts::Static(values);
         self
     }
     /// Sets reference types.
     pub const fn refers_to(mut self, types: &'static [&'static str]) -> Self {
-        self.reference_types = types;
+        self.reference_types = Texts::Static(types);
         self
     }
     /// Sets the description.
@@ -187,9 +201,30 @@ impl Attribute {
         self.description = description;
         self
     }
+}
+
+impl<'a> Attribute<'a> {
+    /// An attribute of `kind` with the default characteristics (RFC 7643 §7: single-valued,
+    /// optional, case-insensitive, readWrite, returned by default, no uniqueness).
+    pub const fn of(name: &'a str, kind: Type) -> Self {
+        Attribute {
+            name,
+            kind,
+            multi_valued: false,
+            required: false,
+            case_exact: false,
+            mutability: Mutability::ReadWrite,
+            returned: Returned::Default,
+            uniqueness: Uniqueness::None,
+            sub_attributes: &[],
+            canonical_values: Texts::Static(&[]),
+            reference_types: Texts::Static(&[]),
+            description: "",
+        }
+    }
 
     /// The sub-attribute `name` (case-insensitive), if any.
-    pub fn sub_attribute(&self, name: &str) -> Option<&'static Attribute> {
+    pub fn sub_attribute(&self, name: &str) -> Option<&'a Attribute<'a>> {
         self.sub_attributes.iter().find(|a| a.name.eq_ignore_ascii_case(name))
     }
 }

@@ -7,30 +7,31 @@ pub const USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 /// URN of the Enterprise User extension.
 pub const ENTERPRISE_USER: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
-const TYPED_VALUE: &[A] = &[A::string("value"), A::string("display"), A::string("type"), A::boolean("primary")];
+const TYPED_VALUE: &[A<'static>] =
+    &[A::string("value"), A::string("display"), A::string("type"), A::boolean("primary")];
 
-const EMAIL: &[A] = &[
+const EMAIL: &[A<'static>] = &[
     A::string("value"),
     A::string("display"),
     A::string("type").canonical(&["work", "home", "other"]),
     A::boolean("primary"),
 ];
 
-const PHONE: &[A] = &[
+const PHONE: &[A<'static>] = &[
     A::string("value"),
     A::string("display"),
     A::string("type").canonical(&["work", "home", "mobile", "fax", "pager", "other"]),
     A::boolean("primary"),
 ];
 
-const PHOTO: &[A] = &[
+const PHOTO: &[A<'static>] = &[
     A::reference("value").refers_to(&["external"]),
     A::string("display"),
     A::string("type").canonical(&["photo", "thumbnail"]),
     A::boolean("primary"),
 ];
 
-const ADDRESS: &[A] = &[
+const ADDRESS: &[A<'static>] = &[
     A::string("formatted"),
     A::string("streetAddress"),
     A::string("locality"),
@@ -41,16 +42,17 @@ const ADDRESS: &[A] = &[
     A::boolean("primary"),
 ];
 
-const GROUP_REF: &[A] = &[
+const GROUP_REF: &[A<'static>] = &[
     A::string("value").read_only(),
     A::reference("$ref").refers_to(&["User", "Group"]).read_only(),
     A::string("display").read_only(),
     A::string("type").canonical(&["direct", "indirect"]).read_only(),
 ];
 
-const CERTIFICATE: &[A] = &[A::binary("value"), A::string("display"), A::string("type"), A::boolean("primary")];
+const CERTIFICATE: &[A<'static>] =
+    &[A::binary("value"), A::string("display"), A::string("type"), A::boolean("primary")];
 
-const NAME: &[A] = &[
+const NAME: &[A<'static>] = &[
     A::string("formatted"),
     A::string("familyName"),
     A::string("givenName"),
@@ -60,7 +62,7 @@ const NAME: &[A] = &[
 ];
 
 /// Attributes of the core User schema.
-pub static USER_ATTRIBUTES: &[A] = &[
+pub static USER_ATTRIBUTES: &[A<'static>] = &[
     A::string("userName")
         .required()
         .server_unique()
@@ -90,11 +92,11 @@ pub static USER_ATTRIBUTES: &[A] = &[
     A::complex("x509Certificates", CERTIFICATE).multi(),
 ];
 
-const MANAGER: &[A] =
+const MANAGER: &[A<'static>] =
     &[A::string("value").case_exact(), A::reference("$ref").refers_to(&["User"]), A::string("displayName").read_only()];
 
 /// Attributes of the Enterprise User extension.
-pub static ENTERPRISE_USER_ATTRIBUTES: &[A] = &[
+pub static ENTERPRISE_USER_ATTRIBUTES: &[A<'static>] = &[
     A::string("employeeNumber"),
     A::string("costCenter"),
     A::string("organization"),
