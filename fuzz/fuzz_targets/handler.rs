@@ -114,7 +114,14 @@ fn check(target: &str, response: &idplex_component::http::Response) {
     if path.starts_with("/scim/v2/") && status >= 400 {
         let error = parsed.unwrap_or_else(|e| panic!("{status} on a SCIM path without a JSON body ({e}): {body}"));
         let schemas = error["schemas"].as_array();
-        assert!(schemas.is_some_and(|s| s.iter().any(|u| u == ERROR_SCHEMA)), "{status} without the error schema: {body}");
-        assert_eq!(error["status"], Value::String(status.to_string()), "{status} with another status in its body: {body}");
+        assert!(
+            schemas.is_some_and(|s| s.iter().any(|u| u == ERROR_SCHEMA)),
+            "{status} without the error schema: {body}"
+        );
+        assert_eq!(
+            error["status"],
+            Value::String(status.to_string()),
+            "{status} with another status in its body: {body}"
+        );
     }
 }

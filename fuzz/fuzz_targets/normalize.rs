@@ -6,7 +6,7 @@
 
 #![no_main]
 
-use idplex_component::scim::normalize::{normalize, normalize_request};
+use idplex_component::scim::normalize::{is_urn, normalize, normalize_request};
 use idplex_component::scim::schema::{GROUP_SCHEMA, ResourceSchema, USER_SCHEMA};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Value, json};
@@ -24,15 +24,13 @@ fn check(schema: &ResourceSchema, body: &Value) {
     let Ok(out) = normalize_request(schema, body.clone()) else { return };
     let out = Value::Object(out);
     assert_eq!(out["schemas"][0], json!(schema.core), "core schema not first: {out}");
-    let again = normalize_request(schema, out.clone())
-        .unwrap_or_else(|e| panic!("a normalised body is refused: {e:?}\n{out}"));
+    let again =
+        normalize_request(schema, out.clone()).unwrap_or_else(|e| panic!("a normalised body is refused: {e:?}\n{out}"));
     assert_eq!(Value::Object(again), out, "normalising twice changes the body");
     let plain = normalize(schema, out.clone()).unwrap_or_else(|e| panic!("{e:?}\n{out}"));
     assert_eq!(Value::Object(plain), out, "normalize and normalize_request differ on a stored body");
     // Unknown extensions are kept as sent, nulls included; the schema's own members are not.
-    let known = out.as_object().into_iter().flatten().filter(|(k, _)| {
-        !k.starts_with("urn:") || schema.extension(k).is_some()
-    });
+    let known = out.as_object().into_iter().flatten().filter(|(k, _)| !is_urn(k) || schema.extension(k).is_some());
     for (name, value) in known {
         assert!(!holds_null(value), "{name} holds a null: {out}");
     }
