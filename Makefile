@@ -7,7 +7,7 @@ COMPONENT := target/$(WASM_TARGET)/release/idplex_component.wasm
 LISTEN ?= 127.0.0.1:8080
 DATA ?= ./idplex-data
 
-.PHONY: all build build-component run test bench-storage setup redis-server clippy fmt clean
+.PHONY: all build build-component run test bench-storage fuzz-smoke setup redis-server clippy fmt clean
 
 all: build
 
@@ -44,6 +44,11 @@ test: build redis-server
 ## bench-storage: storage scaling figures (1,000 vs 100,000 users; BENCH_ARGS="--sizes 1000,1000000" for more).
 bench-storage: build
 	./target/release/bench-storage $(BENCH_ARGS)
+
+## fuzz-smoke: each fuzz target for FUZZ_SECONDS (default 30) from the committed corpus; installs
+## nightly and cargo-fuzz if missing (docs/fuzzing.md). Not part of `test`.
+fuzz-smoke:
+	./fuzz/smoke.sh
 
 ## clippy: lints for the host (native) and the component (native and wasm).
 clippy: setup

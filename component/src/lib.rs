@@ -18,6 +18,8 @@
 //! - [`store`]: the key-value store trait and the in-memory implementation.
 //! - [`app`], [`env`]: what one call works with (store, clock, randomness, configuration).
 //! - [`token`], [`ids`], [`time`]: bearer tokens, identifiers, timestamps.
+//! - `fuzzing` (feature `fuzzing`, native only): the in-memory product the fuzz targets in
+//!   `fuzz/` drive.
 
 pub mod admin;
 pub mod app;
@@ -33,6 +35,10 @@ pub mod storage;
 pub mod store;
 pub mod time;
 pub mod token;
+
+#[cfg(all(feature = "fuzzing", not(target_arch = "wasm32")))]
+#[doc(hidden)]
+pub mod fuzzing;
 
 #[cfg(target_arch = "wasm32")]
 #[expect(unsafe_code, reason = "the code wit-bindgen generates for exports and imports is unsafe")]
