@@ -8,6 +8,7 @@
 pub mod create_load;
 pub mod full_disk;
 pub mod hostile;
+pub mod raw_http;
 pub mod replay;
 pub mod spin;
 pub mod sqlite_lock;
@@ -74,7 +75,13 @@ impl Server {
 
     /// Starts a server with a full host configuration.
     pub fn start_with(config: HostConfig) -> Server {
-        let host = std::sync::Arc::new(Host::open(runtime(), config).expect("the host opens its store"));
+        Self::start_with_runtime(runtime(), config)
+    }
+
+    /// Starts a server with a full host configuration on `runtime` (e.g. the shared one with
+    /// other guest limits).
+    pub fn start_with_runtime(runtime: Runtime, config: HostConfig) -> Server {
+        let host = std::sync::Arc::new(Host::open(runtime, config).expect("the host opens its store"));
         let thread = ServerThread::spawn(move |listener, shutdown| async move {
             idplex_host::serve(host, listener, shutdown).await.expect("serve");
         })

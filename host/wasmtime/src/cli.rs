@@ -4,7 +4,14 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::host::{DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENCY};
+use crate::host::{
+    DEFAULT_BODY_BUDGET_BYTES, DEFAULT_BODY_IDLE_TIMEOUT, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT,
+    DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_CONCURRENCY, DEFAULT_MAX_CONNECTIONS,
+};
+use crate::runtime::{GUEST_TIME_LIMIT, MAX_MEMORY_BYTES};
+
+/// A MiB in bytes.
+const MIB: usize = 1 << 20;
 use crate::kv::StoreSpec;
 
 /// `idplex`: multi-IdP SCIM 2.0 provisioning.
@@ -83,6 +90,48 @@ pub struct ServeArgs {
     /// Largest accepted request body in bytes (larger ones get 413).
     #[arg(long, default_value_t = DEFAULT_MAX_BODY_BYTES)]
     pub max_body_bytes: usize,
+    /// Most connections open at once; past it a new connection gets 503 with Retry-After and
+    /// is closed.
+    #[arg(long, default_value_t = DEFAULT_MAX_CONNECTIONS)]
+    pub max_connections: usize,
+    /// MiB all request bodies may hold together (at least --max-body-bytes); a body that
+    /// finds no room within 1 s gets 503 with Retry-After.
+    #[arg(long, default_value_t = DEFAULT_BODY_BUDGET_BYTES / MIB)]
+    pub body_budget_mib: usize,
+    /// Seconds a client may take to send a whole request body (408 past it).
+    #[arg(long, default_value_t = DEFAULT_BODY_READ_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_read_timeout_secs: u64,
+    /// Seconds a request body may stall between two pieces (408 past it).
+    #[arg(long, default_value_t = DEFAULT_BODY_IDLE_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_idle_timeout_secs: u64,
+    /// Seconds a client may take to send a request head; also how long an idle keep-alive
+    /// connection stays open.
+    #[arg(long, default_value_t = DEFAULT_HEADER_READ_TIMEOUT.as_secs(), value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout_secs: u64,
+    /// Milliseconds of guest (component) time one request may use, not counting waits on the
+    /// store; past it the request gets 503.
+    #[arg(long, default_value_t = GUEST_TIME_LIMIT.as_millis() as u64, value_parser = clap::value_parser!(u64).range(1..))]
+    pub guest_time_limit_ms: u64,
+    /// MiB of linear memory one request's component instance may hold (at most the default);
+    /// past it the request gets 500.
+    #[arg(
+        long,
+        default_value_t = (MAX_MEMORY_BYTES / MIB) as u64,
+        value_parser = clap::value_parser!(u64).range(1..=(MAX_MEMORY_BYTES / MIB) as u64)
+    )]
+    pub guest_memory_mib: u64,
+}
+
+impl ServeArgs {
+    /// `--body-budget-mib` in bytes.
+    pub fn body_budget_bytes(&self) -> usize {
+        self.body_budget_mib.saturating_mul(MIB)
+    }
+
+    /// `--guest-memory-mib` in bytes.
+    pub fn guest_memory_bytes(&self) -> usize {
+        usize::try_from(self.guest_memory_mib).unwrap_or(usize::MAX).saturating_mul(MIB)
+    }
 }
 
 /// Subcommands of `idplex admin-token`.
@@ -114,6 +163,19 @@ mod tests {
         assert_eq!(args.store, StoreSpec::Sqlite);
         assert_eq!(args.max_body_bytes, 10 << 20);
         assert!(args.component.is_none());
+        assert_eq!(args.max_connections, 1024);
+        assert_eq!(args.body_budget_bytes(), 64 << 20);
+        assert_eq!(args.guest_time_limit_ms, 30_000);
+        assert_eq!(args.guest_memory_bytes(), MAX_MEMORY_BYTES);
+    }
+
+    #[test]
+    fn guest_memory_above_the_pool_ceiling_is_a_usage_error() {
+        assert!(Cli::try_parse_from(["idplex", "serve", "--guest-memory-mib", "257"]).is_err());
+        assert!(Cli::try_parse_from(["idplex", "serve", "--guest-memory-mib", "0"]).is_err());
+        let cli = Cli::try_parse_from(["idplex", "serve", "--guest-memory-mib", "8"]).expect("parse");
+        let Command::Serve(args) = cli.command else { panic!("serve") };
+        assert_eq!(args.guest_memory_bytes(), 8 << 20);
     }
 
     #[test]

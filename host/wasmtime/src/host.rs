@@ -3,24 +3,41 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::Semaphore;
 
 use crate::bindings::exports::idplex::scim::handler::{Request, Response};
 use crate::bindings::exports::idplex::scim::maintenance::CheckOptions;
+use crate::body_budget::BodyBudget;
 use crate::config::{self, ConfigCtx};
 use crate::error_response::HostFailure;
 use crate::kv::wasi_impl::KeyValueCtx;
 use crate::kv::{self, StoreSpec, StoreTime};
 use crate::maintenance::CheckOutcome;
 use crate::request_state::RequestState;
-use crate::runtime::{MAX_INSTANCES, Runtime};
+use crate::runtime::{GuestMemoryLimitExceeded, MAX_INSTANCES, Runtime};
 
 /// Default for [`HostConfig::max_concurrency`].
 pub const DEFAULT_MAX_CONCURRENCY: usize = 16;
 
 /// Default for [`HostConfig::max_body_bytes`]: 10 MiB.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 10 << 20;
+
+/// Default for [`HostConfig::max_connections`].
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
+
+/// Default for [`HostConfig::body_budget_bytes`]: 64 MiB.
+pub const DEFAULT_BODY_BUDGET_BYTES: usize = 64 << 20;
+
+/// Default for [`HostConfig::body_read_timeout`]: 30 s.
+pub const DEFAULT_BODY_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Default for [`HostConfig::body_idle_timeout`]: 10 s.
+pub const DEFAULT_BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Default for [`HostConfig::header_read_timeout`]: 30 s.
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How a [`Host`] runs: where its data lives and what the component is told.
 #[derive(Debug, Clone)]
@@ -38,6 +55,19 @@ pub struct HostConfig {
     pub max_concurrency: usize,
     /// Largest accepted request body; larger ones get 413.
     pub max_body_bytes: usize,
+    /// Most connections open at once; past it a new connection is answered 503 with
+    /// `Retry-After` and closed, without reading its request.
+    pub max_connections: usize,
+    /// Bytes all request bodies being read or served may hold together (at least
+    /// `max_body_bytes`). A body waits briefly for room, then gets 503 with `Retry-After`.
+    pub body_budget_bytes: usize,
+    /// How long a client may take to send a whole request body (408 past it).
+    pub body_read_timeout: Duration,
+    /// How long a request body may stall between two pieces (408 past it).
+    pub body_idle_timeout: Duration,
+    /// How long a client may take to send a request head; also how long an idle keep-alive
+    /// connection stays open.
+    pub header_read_timeout: Duration,
     /// Which key-value backend holds the component's bucket.
     pub store: StoreSpec,
     /// Faults to inject into every store call (tests only; `None` in production).
@@ -53,6 +83,11 @@ impl HostConfig {
             public_base_url: None,
             max_concurrency: DEFAULT_MAX_CONCURRENCY,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            body_budget_bytes: DEFAULT_BODY_BUDGET_BYTES,
+            body_read_timeout: DEFAULT_BODY_READ_TIMEOUT,
+            body_idle_timeout: DEFAULT_BODY_IDLE_TIMEOUT,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             store: StoreSpec::default(),
             store_faults: None,
         }
@@ -74,6 +109,21 @@ pub enum HostConfigError {
     /// `max_body_bytes` is 0.
     #[error("the maximum body size must be at least 1 byte")]
     BadBodyLimit,
+    /// `body_budget_bytes` is below `max_body_bytes`: a body of the largest accepted size
+    /// could never be read.
+    #[error("the body budget ({budget} bytes) must be at least the maximum body size ({max_body} bytes)")]
+    BadBodyBudget {
+        /// The configured budget.
+        budget: usize,
+        /// The configured maximum body size.
+        max_body: usize,
+    },
+    /// `max_connections` is 0.
+    #[error("the maximum number of connections must be at least 1")]
+    BadConnectionLimit,
+    /// A timeout is zero.
+    #[error("the {0} must be longer than zero")]
+    ZeroTimeout(&'static str),
 }
 
 /// A runtime bound to an opened key-value store and a configuration; serves requests.
@@ -82,7 +132,25 @@ pub struct Host {
     kv: KeyValueCtx,
     config: ConfigCtx,
     permits: Arc<Semaphore>,
-    max_body_bytes: usize,
+    limits: ServerLimits,
+}
+
+/// The limits [`crate::serve`] applies to connections and request bodies, from
+/// [`HostConfig`].
+#[derive(Debug, Clone)]
+pub(crate) struct ServerLimits {
+    /// [`HostConfig::max_body_bytes`].
+    pub(crate) max_body_bytes: usize,
+    /// [`HostConfig::max_connections`].
+    pub(crate) max_connections: usize,
+    /// The budget shared by every body of this host ([`HostConfig::body_budget_bytes`]).
+    pub(crate) body_budget: BodyBudget,
+    /// [`HostConfig::body_read_timeout`].
+    pub(crate) body_read_timeout: Duration,
+    /// [`HostConfig::body_idle_timeout`].
+    pub(crate) body_idle_timeout: Duration,
+    /// [`HostConfig::header_read_timeout`].
+    pub(crate) header_read_timeout: Duration,
 }
 
 impl Host {
@@ -93,9 +161,7 @@ impl Host {
         if config.max_concurrency == 0 || config.max_concurrency > MAX_INSTANCES {
             return Err(HostConfigError::BadConcurrency(config.max_concurrency).into());
         }
-        if config.max_body_bytes == 0 {
-            return Err(HostConfigError::BadBodyLimit.into());
-        }
+        let limits = server_limits(&config)?;
         let mut backend = kv::open_backend(&config.store, &config.data_dir)?;
         if let Some(spec) = config.store_faults {
             tracing::warn!("injecting store faults ({spec:?}): for testing only");
@@ -106,28 +172,41 @@ impl Host {
             kv: KeyValueCtx::new(backend),
             config: ConfigCtx::new(values),
             permits: Arc::new(Semaphore::new(config.max_concurrency)),
-            max_body_bytes: config.max_body_bytes,
+            limits,
         })
     }
 
     /// Calls the component's handler directly (no HTTP), blocking.
     ///
     /// A fresh instance serves the call; its store calls share [`kv::STORE_TIME_BUDGET`]. If
-    /// the guest traps, exceeds the time limit or cannot be instantiated, the failure is logged
-    /// and a 500 SCIM error response returned.
+    /// the guest exceeds the guest time limit (503) or memory limit (500), traps or cannot be
+    /// instantiated (500), the failure is logged, naming the limit, and a SCIM error response
+    /// returned (see [`HostFailure`]).
     pub fn handle(&self, request: Request) -> Response {
         let store_time = StoreTime::with_budget(Some(kv::STORE_TIME_BUDGET));
         let state = RequestState::new(self.kv.clone(), self.config.clone(), store_time);
         match self.runtime.call_handler(state, &request) {
             Ok(response) => response,
-            Err(e) => {
-                if e.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::Interrupt) {
-                    tracing::error!("component exceeded its time limit");
-                } else {
-                    tracing::error!(error = ?e, "component failed");
-                }
-                HostFailure::Internal.response()
-            }
+            Err(e) => self.failure(&e).response(),
+        }
+    }
+
+    /// Logs a failed call and says which failure it was.
+    fn failure(&self, e: &wasmtime::Error) -> HostFailure {
+        if e.downcast_ref::<wasmtime::Trap>() == Some(&wasmtime::Trap::Interrupt) {
+            let limit_ms = self.runtime.guest_time_limit().as_millis();
+            tracing::error!(limit_ms, "component exceeded the guest time limit");
+            HostFailure::GuestTimeLimit
+        } else if let Some(exceeded) = e.downcast_ref::<GuestMemoryLimitExceeded>() {
+            tracing::error!(
+                limit_bytes = exceeded.limit,
+                wanted_bytes = exceeded.wanted,
+                "component exceeded the guest memory limit"
+            );
+            HostFailure::GuestMemoryLimit
+        } else {
+            tracing::error!(error = ?e, "component failed");
+            HostFailure::Internal
         }
     }
 
@@ -152,10 +231,43 @@ impl Host {
         &self.permits
     }
 
-    /// Largest accepted request body.
-    pub(crate) fn max_body_bytes(&self) -> usize {
-        self.max_body_bytes
+    /// The limits the HTTP server applies.
+    pub(crate) fn limits(&self) -> &ServerLimits {
+        &self.limits
     }
+}
+
+/// Checks the server limits of `config`.
+fn server_limits(config: &HostConfig) -> Result<ServerLimits, HostConfigError> {
+    if config.max_body_bytes == 0 {
+        return Err(HostConfigError::BadBodyLimit);
+    }
+    if config.body_budget_bytes < config.max_body_bytes {
+        return Err(HostConfigError::BadBodyBudget {
+            budget: config.body_budget_bytes,
+            max_body: config.max_body_bytes,
+        });
+    }
+    if config.max_connections == 0 {
+        return Err(HostConfigError::BadConnectionLimit);
+    }
+    for (timeout, name) in [
+        (config.body_read_timeout, "body read timeout"),
+        (config.body_idle_timeout, "body idle timeout"),
+        (config.header_read_timeout, "header read timeout"),
+    ] {
+        if timeout.is_zero() {
+            return Err(HostConfigError::ZeroTimeout(name));
+        }
+    }
+    Ok(ServerLimits {
+        max_body_bytes: config.max_body_bytes,
+        max_connections: config.max_connections,
+        body_budget: BodyBudget::new(config.body_budget_bytes),
+        body_read_timeout: config.body_read_timeout,
+        body_idle_timeout: config.body_idle_timeout,
+        header_read_timeout: config.header_read_timeout,
+    })
 }
 
 /// The `wasi:config` values the component receives.
@@ -210,6 +322,25 @@ mod tests {
         let mut c = config();
         c.public_base_url = Some("idp.example.com".into());
         assert!(matches!(component_config(&c), Err(HostConfigError::BadPublicUrl(_))));
+    }
+
+    #[test]
+    fn body_budget_below_the_largest_body_is_rejected() {
+        let mut c = config();
+        c.body_budget_bytes = c.max_body_bytes - 1;
+        assert!(matches!(server_limits(&c), Err(HostConfigError::BadBodyBudget { .. })));
+        c.body_budget_bytes = c.max_body_bytes;
+        assert!(server_limits(&c).is_ok());
+    }
+
+    #[test]
+    fn zero_connections_or_timeouts_are_rejected() {
+        let mut c = config();
+        c.max_connections = 0;
+        assert_eq!(server_limits(&c).err(), Some(HostConfigError::BadConnectionLimit));
+        let mut c = config();
+        c.body_idle_timeout = Duration::ZERO;
+        assert_eq!(server_limits(&c).err(), Some(HostConfigError::ZeroTimeout("body idle timeout")));
     }
 
     #[test]

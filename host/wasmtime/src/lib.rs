@@ -8,15 +8,19 @@
 //!   built once; a fresh store and instance per call.
 //! - [`host`]: [`Host`] binds a [`Runtime`] to an opened store and a [`HostConfig`];
 //!   [`Host::handle`] calls the component's handler.
-//! - [`server`]: the hyper HTTP/1.1 server loop ([`serve`]) with body limit, concurrency
-//!   bound and graceful shutdown.
+//! - [`server`]: the hyper HTTP/1.1 server loop ([`serve`]) with connection cap, concurrency
+//!   bound and graceful shutdown; `connection_limit` answers connections past the cap,
+//!   `early_refusal` refuses requests without credentials before their body is read,
+//!   `body_read` reads a body within its limits and `body_budget` bounds the bytes all bodies
+//!   hold together.
 //! - [`kv`]: the [`KvBackend`] trait, the SQLite backend, `--store` parsing, the
 //!   `wasi:keyvalue` host traits (`kv::wasi_impl`) and the time a request may wait on the
 //!   store (`kv::StoreTime`).
 //! - [`config`]: `wasi:config/store` from a fixed map.
 //! - [`admin_token`]: admin token bootstrap and reset; [`sha256_hex`].
 //! - [`component_source`]: where the `.wasm` comes from ([`ComponentSource`]).
-//! - [`error_response`]: the SCIM error responses the host makes itself (500, 413, 400).
+//! - [`error_response`]: the SCIM error responses the host makes itself (400, 408, 413, 500,
+//!   503).
 //! - [`file_size_limit`]: a write past `ulimit -f` fails (503) instead of killing the server.
 //! - [`maintenance`]: the `idplex check` report ([`Host::check`]) rendered for operators.
 //! - [`cli`], [`banner`]: flags and start-up message of the `idplex` executable.
@@ -27,10 +31,14 @@
 pub mod admin_token;
 pub mod banner;
 mod bindings;
+mod body_budget;
+mod body_read;
 pub mod cli;
 pub mod component_source;
 pub mod config;
+mod connection_limit;
 pub mod data_dir;
+mod early_refusal;
 pub mod error_response;
 pub mod file_size_limit;
 pub mod host;

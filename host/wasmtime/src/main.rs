@@ -39,7 +39,9 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tokio.block_on(async { file_size_limit::survive_file_size_limit() })?;
     let token = admin_token::bootstrap(&args.data, args.admin_token.as_deref())?;
     let source = args.component.clone().map_or(ComponentSource::Default, ComponentSource::Path);
-    let runtime = Runtime::load(source)?;
+    let runtime = Runtime::load(source)?
+        .with_guest_time_limit(std::time::Duration::from_millis(args.guest_time_limit_ms))
+        .with_guest_memory_limit(args.guest_memory_bytes());
     let host = Host::open(
         runtime,
         HostConfig {
@@ -48,6 +50,11 @@ fn serve(args: ServeArgs) -> anyhow::Result<()> {
             public_base_url: args.public_url.clone(),
             max_concurrency: args.max_concurrency,
             max_body_bytes: args.max_body_bytes,
+            max_connections: args.max_connections,
+            body_budget_bytes: args.body_budget_bytes(),
+            body_read_timeout: std::time::Duration::from_secs(args.body_read_timeout_secs),
+            body_idle_timeout: std::time::Duration::from_secs(args.body_idle_timeout_secs),
+            header_read_timeout: std::time::Duration::from_secs(args.header_read_timeout_secs),
             store: args.store.clone(),
             store_faults: args.inject_store_faults,
         },

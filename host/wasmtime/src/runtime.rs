@@ -12,13 +12,16 @@ use crate::bindings::exports::idplex::scim::handler::{Request, Response};
 use crate::bindings::exports::idplex::scim::maintenance::{CheckOptions, Report};
 use crate::bindings::{Provider, ProviderPre};
 use crate::component_source::ComponentSource;
+pub use crate::request_state::GuestMemoryLimitExceeded;
 use crate::request_state::RequestState;
 use crate::slots::Slots;
 
 /// Maximum number of component instances alive at once, across all hosts sharing a runtime.
 pub const MAX_INSTANCES: usize = 128;
 
-/// Largest linear memory one instance may grow to.
+/// Largest linear memory one instance may grow to: the pool reserves this much per memory, and
+/// it is the default (and the ceiling) of the guest memory limit
+/// ([`Runtime::with_guest_memory_limit`]).
 pub const MAX_MEMORY_BYTES: usize = 256 << 20;
 
 /// How long one call may run guest code before it is interrupted. Time spent waiting on the
@@ -35,6 +38,7 @@ const EPOCH_TICK: Duration = Duration::from_millis(100);
 pub struct Runtime {
     inner: Arc<Inner>,
     time_limit: Duration,
+    memory_limit: usize,
 }
 
 struct Inner {
@@ -58,7 +62,7 @@ impl Runtime {
         tracing::debug!(origin = %loaded.origin, "component loaded");
         start_epoch_ticker(&engine)?;
         let inner = Inner { engine, pre, slots: Slots::new(MAX_INSTANCES) };
-        Ok(Runtime { inner: Arc::new(inner), time_limit: GUEST_TIME_LIMIT })
+        Ok(Runtime { inner: Arc::new(inner), time_limit: GUEST_TIME_LIMIT, memory_limit: MAX_MEMORY_BYTES })
     }
 
     /// This runtime with a different limit on guest time per call (default
@@ -67,6 +71,25 @@ impl Runtime {
     pub fn with_guest_time_limit(mut self, limit: Duration) -> Runtime {
         self.time_limit = limit;
         self
+    }
+
+    /// This runtime with a different limit on the linear memory one call's instance may hold,
+    /// all its memories together (default and ceiling [`MAX_MEMORY_BYTES`]; larger values act
+    /// as the ceiling). A call that needs more fails with [`GuestMemoryLimitExceeded`]. Shares
+    /// the compiled component; other clones keep their limit.
+    pub fn with_guest_memory_limit(mut self, bytes: usize) -> Runtime {
+        self.memory_limit = bytes.min(MAX_MEMORY_BYTES);
+        self
+    }
+
+    /// The limit on guest time per call.
+    pub fn guest_time_limit(&self) -> Duration {
+        self.time_limit
+    }
+
+    /// The limit on one instance's linear memory (bytes).
+    pub fn guest_memory_limit(&self) -> usize {
+        self.memory_limit
     }
 
     /// Instantiates the component in a fresh store over `state` and calls
@@ -96,6 +119,7 @@ impl Runtime {
     ) -> wasmtime::Result<R> {
         let _slot = self.inner.slots.acquire();
         let mut store = Store::new(&self.inner.engine, state);
+        store.data_mut().limit_memory(self.memory_limit);
         store.limiter(|state| state.memory());
         let (limit, started) = (self.time_limit, Instant::now());
         store.set_epoch_deadline(deadline_ticks(limit));

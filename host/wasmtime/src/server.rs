@@ -1,6 +1,14 @@
 //! The HTTP/1.1 server: accepts connections, moves each request into the component and back.
 //!
-//! Each request waits for one of the host's permits, then runs on a blocking thread
+//! What a flood of clients can hold is bounded: open connections (past
+//! [`crate::HostConfig::max_connections`] a connection is answered 503 and closed, see
+//! [`crate::connection_limit`]), the bytes every connection buffers (hyper's buffer, at most
+//! [`CONNECTION_BUFFER_BYTES`]), the bytes all request bodies hold together (the body budget,
+//! see `body_budget`), and the time a client may take over a request head or body
+//! (408 past the body deadline or idle timeout). A request the component would refuse for
+//! want of credentials is refused before its body is read (`early_refusal`).
+//!
+//! Each request then waits for one of the host's permits and runs on a blocking thread
 //! (instantiation, guest code and SQLite calls all block). One log line per request carries
 //! method, path (without query), status and duration, never headers or bodies.
 
@@ -10,7 +18,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt as _, Full, LengthLimitError, Limited};
+use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::{CONTENT_LENGTH, HOST, HeaderName, HeaderValue, TRANSFER_ENCODING};
 use hyper::server::conn::http1;
@@ -18,19 +26,17 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 
 use crate::bindings::exports::idplex::scim::handler::{Request, Response};
+use crate::body_read::{BodyLimits, read_body};
 use crate::error_response::HostFailure;
 use crate::host::Host;
 use crate::runtime::GUEST_TIME_LIMIT;
 
-/// How long a client may take to send the request head.
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// The largest request head (request target and headers), in bytes; a larger one is answered
-/// 431 (hyper refuses heads past its buffer, 400 KiB, itself). Real SCIM requests need a few
-/// KiB: the longest part is a filter, at most 4 KiB.
-pub const MAX_HEAD_BYTES: usize = 64 << 10;
+/// The most hyper buffers per connection (request head, pieces of a body not yet taken);
+/// also the largest request head accepted (431 past it).
+pub const CONNECTION_BUFFER_BYTES: usize = 32 << 10;
 
 /// How long shutdown waits for in-flight requests before giving up on them.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(GUEST_TIME_LIMIT.as_secs() + 15);
@@ -43,18 +49,32 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
+    let connections = Arc::new(Semaphore::new(host.limits().max_connections));
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _peer)) => {
+                    let Ok(open) = Arc::clone(&connections).try_acquire_owned() else {
+                        tracing::warn!(
+                            max_connections = host.limits().max_connections,
+                            "connection refused: too many open connections"
+                        );
+                        tokio::spawn(crate::connection_limit::refuse(stream));
+                        continue;
+                    };
                     let host = Arc::clone(&host);
+                    let header_read_timeout = host.limits().header_read_timeout;
                     let service = service_fn(move |req| handle_http(Arc::clone(&host), req));
+                    // The header read timeout also closes idle keep-alive connections: hyper
+                    // starts it as soon as it waits for the next request head.
                     let connection = http1::Builder::new()
                         .timer(TokioTimer::new())
-                        .header_read_timeout(HEADER_READ_TIMEOUT)
+                        .header_read_timeout(header_read_timeout)
+                        .max_buf_size(CONNECTION_BUFFER_BYTES)
                         .serve_connection(TokioIo::new(stream), service);
                     let connection = graceful.watch(connection);
                     tokio::spawn(async move {
+                        let _open = open;
                         if let Err(e) = connection.await {
                             tracing::debug!(error = %e, "connection ended with an error");
                         }
@@ -96,19 +116,36 @@ async fn handle_http(
 }
 
 async fn respond(host: Arc<Host>, request: hyper::Request<Incoming>) -> hyper::Response<Full<Bytes>> {
-    if head_size(&request) > MAX_HEAD_BYTES {
-        return into_hyper(HostFailure::HeadTooLarge.response());
+    let (parts, body) = request.into_parts();
+    if let Some(refusal) = crate::early_refusal::refusal(parts.uri.path(), &parts.headers) {
+        return into_hyper(refusal);
     }
-    let request = match read_request(request, host.max_body_bytes()).await {
-        Ok(request) => request,
-        Err(failure) => return into_hyper(failure.response()),
+    let limits = host.limits();
+    let declared =
+        parts.headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
+    let body_limits = BodyLimits {
+        max_bytes: limits.max_body_bytes,
+        read_timeout: limits.body_read_timeout,
+        idle_timeout: limits.body_idle_timeout,
     };
+    let (body, reservation) = match read_body(body, declared, body_limits, &limits.body_budget).await {
+        Ok(read) => read,
+        Err(failure) => {
+            if failure != HostFailure::BodyTooLarge {
+                tracing::warn!(status = failure.status(), "request body refused: {failure:?}");
+            }
+            return into_hyper(failure.response());
+        }
+    };
+    let request = wit_request(parts, body);
     let Ok(permit) = Arc::clone(host.permits()).acquire_owned().await else {
         // The semaphore is never closed; treat it as a host bug.
         return into_hyper(HostFailure::Internal.response());
     };
     let response = tokio::task::spawn_blocking(move || {
         let _permit = permit;
+        // The body stays in memory until the component has answered.
+        let _reservation = reservation;
         host.handle(request)
     })
     .await;
@@ -121,28 +158,8 @@ async fn respond(host: Arc<Host>, request: hyper::Request<Incoming>) -> hyper::R
     }
 }
 
-/// The bytes of a request's target and headers, as sent (near enough: separators counted).
-fn head_size<B>(request: &hyper::Request<B>) -> usize {
-    let target = request.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
-    target + request.headers().iter().map(|(name, value)| name.as_str().len() + value.len() + 4).sum::<usize>()
-}
-
-/// Reads the whole request into the WIT record, enforcing the body limit.
-async fn read_request(request: hyper::Request<Incoming>, max_body_bytes: usize) -> Result<Request, HostFailure> {
-    let (parts, body) = request.into_parts();
-    let declared =
-        parts.headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
-    if declared.is_some_and(|len| len > max_body_bytes as u64) {
-        return Err(HostFailure::BodyTooLarge);
-    }
-    let body = match Limited::new(body, max_body_bytes).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
-            return Err(HostFailure::BodyTooLarge);
-        }
-        Err(_) => return Err(HostFailure::UnreadableBody),
-    };
-
+/// The WIT record of a request whose body has been read.
+fn wit_request(parts: hyper::http::request::Parts, body: Vec<u8>) -> Request {
     let mut headers: Vec<(String, String)> = parts
         .headers
         .iter()
@@ -154,7 +171,7 @@ async fn read_request(request: hyper::Request<Incoming>, max_body_bytes: usize) 
         headers.push((HOST.as_str().to_owned(), authority.as_str().to_owned()));
     }
     let path_with_query = parts.uri.path_and_query().map_or_else(|| "/".to_owned(), |pq| pq.as_str().to_owned());
-    Ok(Request { method: parts.method.as_str().to_ascii_uppercase(), path_with_query, headers, body: body.to_vec() })
+    Request { method: parts.method.as_str().to_ascii_uppercase(), path_with_query, headers, body }
 }
 
 /// Converts the component's response, dropping headers HTTP cannot carry and the framing
@@ -202,18 +219,6 @@ mod tests {
         assert_eq!(response.headers()["content-type"], "application/scim+json");
         assert_eq!(response.headers().get_all("set-cookie").iter().count(), 2);
         assert!(response.headers().get(CONTENT_LENGTH).is_none());
-    }
-
-    #[test]
-    fn head_size_counts_target_and_headers() {
-        let request = hyper::Request::builder()
-            .uri("/scim/v2/c/Users?count=1")
-            .header("x-big", "a".repeat(MAX_HEAD_BYTES))
-            .body(())
-            .expect("request");
-        assert!(head_size(&request) > MAX_HEAD_BYTES);
-        let small = hyper::Request::builder().uri("/x").header("a", "b").body(()).expect("request");
-        assert_eq!(head_size(&small), "/x".len() + "a".len() + "b".len() + 4);
     }
 
     #[test]

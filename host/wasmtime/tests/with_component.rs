@@ -65,15 +65,32 @@ fn connections_persist_across_reopening_the_data_dir() {
 }
 
 #[test]
-fn guest_out_of_time_gets_internal_error() {
+fn guest_out_of_time_gets_503_naming_the_time_limit() {
     let dir = tempfile::tempdir().expect("temp dir");
     let host = open_host(runtime().with_guest_time_limit(Duration::ZERO), dir.path());
     let response = host.handle(request("GET", "/admin/api/v1/connections", ""));
+    assert_eq!(response.status, 503);
+    assert!(response.headers.contains(&("retry-after".to_owned(), "1".to_owned())));
+    assert_eq!(
+        String::from_utf8(response.body).expect("utf8"),
+        r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"503","detail":"the request exceeded the guest time limit"}"#
+    );
+}
+
+#[test]
+fn guest_past_its_memory_limit_gets_500_naming_it_and_the_next_call_is_served() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let host = open_host(runtime().with_guest_memory_limit(8 << 20), dir.path());
+    // The body alone, copied into guest memory, is past the limit.
+    let heavy = format!(r#"{{"name":"{}"}}"#, "x".repeat(9 << 20));
+    let response = host.handle(request("POST", "/admin/api/v1/connections", &heavy));
     assert_eq!(response.status, 500);
     assert_eq!(
         String::from_utf8(response.body).expect("utf8"),
-        r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"500","detail":"internal error"}"#
+        r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"500","detail":"the request exceeded the guest memory limit"}"#
     );
+    let created = host.handle(request("POST", "/admin/api/v1/connections", r#"{"name":"Light"}"#));
+    assert_eq!(created.status, 201, "{}", String::from_utf8_lossy(&created.body));
 }
 
 #[test]
@@ -123,7 +140,7 @@ fn serve_answers_limits_bodies_and_stops_on_shutdown() {
     let big = vec![b'x'; 2048];
     let head = format!(
         "POST /admin/api/v1/connections HTTP/1.1\r\nHost: idplex.test\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n",
+         Authorization: Bearer {ADMIN_TOKEN}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         big.len()
     );
     let rejected = raw_http(addr, &head, &big);
