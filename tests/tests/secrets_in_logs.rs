@@ -4,7 +4,7 @@
 //! base64 or hex encoding may appear anywhere in what it printed.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
