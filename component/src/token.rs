@@ -30,11 +30,34 @@ impl TokenHash {
         TokenHash(hex(&Sha256::digest(token.as_bytes())))
     }
 
+    /// A hash no token is known to have (64 zeros: finding a preimage would break SHA-256).
+    /// A presented token is compared against it when there is nothing to compare it with, so
+    /// that case does the same work as a wrong token.
+    pub fn unmatchable() -> Self {
+        TokenHash("0".repeat(64))
+    }
+
     /// Whether `presented` hashes to this hash. Runs in time independent of where the hashes
     /// differ.
     pub fn verify(&self, presented: &str) -> bool {
+        #[cfg(test)]
+        COMPARES.with(|n| n.set(n.get() + 1));
         constant_time_eq(TokenHash::of(presented).0.as_bytes(), self.0.as_bytes())
     }
+}
+
+#[cfg(test)]
+std::thread_local! {
+    /// How many times [`TokenHash::verify`] ran on this thread.
+    static COMPARES: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Runs `f`; returns its result and how many token hashes it compared.
+#[cfg(test)]
+pub(crate) fn compares_during<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    let before = COMPARES.with(std::cell::Cell::get);
+    let out = f();
+    (out, COMPARES.with(std::cell::Cell::get) - before)
 }
 
 /// Issues a new random token.
@@ -105,6 +128,13 @@ mod tests {
         assert!(token.hash.verify(&token.secret));
         assert!(!token.hash.verify(&format!("{}x", token.secret)));
         assert!(!token.hash.verify(""));
+    }
+
+    #[test]
+    fn unmatchable_hash_has_the_length_of_a_real_one() {
+        let token = issue(&TestEnv::default());
+        assert_eq!(TokenHash::unmatchable().0.len(), token.hash.0.len());
+        assert!(!TokenHash::unmatchable().verify(&token.secret));
     }
 
     #[test]

@@ -5,17 +5,24 @@ use crate::env::{CONFIG_ADMIN_TOKEN, CONFIG_ADMIN_TOKEN_SHA256};
 use crate::http::Request;
 use crate::token::TokenHash;
 
-/// Whether `request` carries the admin token. With no admin token configured, nobody is admin.
+/// Whether `request` carries the admin token. With no admin token configured, nobody is admin
+/// (a presented token is still hashed and compared, against [`TokenHash::unmatchable`]).
 pub fn is_admin(app: &App<'_>, request: &Request) -> bool {
     let Some(presented) = request.bearer_token() else { return false };
     let expected = match app.env.config(CONFIG_ADMIN_TOKEN_SHA256) {
-        Some(hash) if !hash.trim().is_empty() => TokenHash(hash.trim().to_ascii_lowercase()),
+        Some(hash) if !hash.trim().is_empty() => Some(TokenHash(hash.trim().to_ascii_lowercase())),
         _ => match app.env.config(CONFIG_ADMIN_TOKEN) {
-            Some(token) if !token.is_empty() => TokenHash::of(&token),
-            _ => return false,
+            Some(token) if !token.is_empty() => Some(TokenHash::of(&token)),
+            _ => None,
         },
     };
-    expected.verify(presented)
+    match expected {
+        Some(expected) => expected.verify(presented),
+        None => {
+            let _ = TokenHash::unmatchable().verify(presented);
+            false
+        }
+    }
 }
 
 #[cfg(test)]
@@ -45,5 +52,16 @@ mod tests {
         let env = TestEnv::default();
         assert!(!is_admin(&App::new(&store, &env), &request("")));
         assert!(!is_admin(&App::new(&store, &env), &request("anything")));
+    }
+
+    #[test]
+    fn a_presented_token_is_compared_once_whether_or_not_one_is_configured() {
+        let store = MemoryStore::default();
+        for env in [TestEnv::with_admin_token("s3cret"), TestEnv::default()] {
+            let (admin, compares) =
+                crate::token::compares_during(|| is_admin(&App::new(&store, &env), &request("nope")));
+            assert!(!admin);
+            assert_eq!(compares, 1);
+        }
     }
 }

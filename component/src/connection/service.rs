@@ -146,20 +146,24 @@ pub fn purge(app: &App<'_>, id: &str) -> Result<(), ConnectionError> {
 }
 
 /// The connection `id` if `presented` is its current token. Unknown ids and wrong tokens are
-/// indistinguishable to the caller.
+/// indistinguishable to the caller, and cost the same: one store read (none for an id that
+/// cannot be a connection id), one SHA-256 of the presented token and one constant-time
+/// comparison, against [`token::TokenHash::unmatchable`] when there is no connection.
 pub fn authenticate(app: &App<'_>, id: &str, presented: &str) -> Result<Option<ConnectionRecord>, StorageError> {
-    if !ids::is_connection_id(id) {
-        // Still hash, so timing does not reveal the id check.
-        let _ = token::TokenHash::of(presented);
-        return Ok(None);
-    }
-    Ok(connections::get(app.store, id)?.filter(|record| record.token_hash.verify(presented)))
+    let record = if ids::is_connection_id(id) { connections::get(app.store, id)? } else { None };
+    let unmatchable = token::TokenHash::unmatchable();
+    let expected = record.as_ref().map_or(&unmatchable, |record| &record.token_hash);
+    let matches = expected.verify(presented);
+    Ok(record.filter(|_| matches))
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
     use crate::env::TestEnv;
+    use crate::store::counting::CountingStore;
     use crate::store::memory::MemoryStore;
 
     fn setup() -> (MemoryStore, TestEnv) {
@@ -237,6 +241,60 @@ mod tests {
             .collect();
         assert!(leftover.is_empty(), "{leftover:?}");
         assert_eq!(list(&app, None).expect("list")[0].record.id, keep.connection.record.id);
+    }
+
+    /// What authenticating `presented` for `id` costs: whether it passed, the token hash
+    /// comparisons it ran and the store calls it made.
+    fn cost(
+        store: &MemoryStore,
+        env: &TestEnv,
+        id: &str,
+        presented: &str,
+    ) -> (bool, usize, BTreeMap<&'static str, usize>) {
+        let counting = CountingStore::new(store.clone());
+        let app = App::new(&counting, env);
+        let (passed, compares) = token::compares_during(|| authenticate(&app, id, presented).expect("auth").is_some());
+        (passed, compares, counting.take())
+    }
+
+    #[test]
+    fn every_authentication_compares_one_hash_whether_or_not_the_connection_exists() {
+        let (store, env) = setup();
+        let app = App::new(&store, &env);
+        let live = create(&app, Some("Live"), None).expect("create");
+        let gone = create(&app, Some("Gone"), None).expect("create");
+        delete(&app, &gone.connection.record.id).expect("delete");
+        let unknown = ids::connection_id(&env);
+        let cases = [
+            ("right token", live.connection.record.id.as_str(), live.token.as_str(), true),
+            ("wrong token", &live.connection.record.id, &gone.token, false),
+            ("deleted connection", &gone.connection.record.id, &gone.token, false),
+            ("unknown connection", &unknown, &live.token, false),
+            ("malformed connection id", "not-an-id", &live.token, false),
+        ];
+        for (case, id, presented, expected) in cases {
+            let (passed, compares, _) = cost(&store, &env, id, presented);
+            assert_eq!(passed, expected, "{case}");
+            assert_eq!(compares, 1, "{case}: one constant-time comparison");
+        }
+    }
+
+    #[test]
+    fn unknown_deleted_and_wrong_token_make_the_same_store_calls() {
+        let (store, env) = setup();
+        let app = App::new(&store, &env);
+        let live = create(&app, Some("Live"), None).expect("create");
+        let gone = create(&app, Some("Gone"), None).expect("create");
+        delete(&app, &gone.connection.record.id).expect("delete");
+        let live_id = live.connection.record.id.as_str();
+        let (_, _, right) = cost(&store, &env, live_id, &live.token);
+        let (_, _, wrong) = cost(&store, &env, live_id, &gone.token);
+        let (_, _, deleted) = cost(&store, &env, &gone.connection.record.id, &gone.token);
+        let (_, _, unknown) = cost(&store, &env, &ids::connection_id(&env), &live.token);
+        assert_eq!(right, BTreeMap::from([("get", 1)]));
+        assert_eq!(wrong, right, "wrong token");
+        assert_eq!(deleted, right, "deleted connection");
+        assert_eq!(unknown, right, "unknown connection");
     }
 
     #[test]

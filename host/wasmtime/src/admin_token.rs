@@ -1,7 +1,7 @@
 //! The admin token: configured, or generated once with only its hash kept on disk.
 //!
-//! Order at start-up: a token given on the command line (or `IDPLEX_ADMIN_TOKEN`) is used
-//! as is; else the hash in `{data}/admin-token.sha256`; else a new token is generated, its hash
+//! Order at start-up: a token given with `--admin-token` (or `IDPLEX_ADMIN_TOKEN`) or read
+//! from `--admin-token-file` (or `IDPLEX_ADMIN_TOKEN_FILE`) is used as is; else the hash in `{data}/admin-token.sha256`; else a new token is generated, its hash
 //! written there (mode 0600) and the token shown once.
 
 use std::io::Write as _;
@@ -27,7 +27,7 @@ pub fn sha256_hex(s: &str) -> String {
 /// The admin token in effect, and where it came from.
 #[derive(Clone, PartialEq, Eq)]
 pub enum AdminToken {
-    /// Given by the operator (`--admin-token` / `IDPLEX_ADMIN_TOKEN`).
+    /// Given by the operator (`--admin-token`, `--admin-token-file` or their variables).
     Configured {
         /// The token's SHA-256.
         sha256: String,
@@ -67,6 +67,15 @@ impl std::fmt::Debug for AdminToken {
         };
         f.debug_struct(kind).field("sha256", &self.sha256()).finish_non_exhaustive()
     }
+}
+
+/// Reads the admin token from the file `path` (`--admin-token-file`), surrounding whitespace
+/// (a trailing newline) ignored. Errors never show the file's contents.
+pub fn read_token_file(path: &Path) -> anyhow::Result<String> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let token = text.trim();
+    anyhow::ensure!(!token.is_empty(), "the admin token file {} is empty", path.display());
+    Ok(token.to_owned())
 }
 
 /// Decides the admin token for a server using `data_dir` (see the module docs).
@@ -150,6 +159,23 @@ mod tests {
         let token = bootstrap(dir.path(), Some("secret")).expect("bootstrap");
         assert_eq!(token, AdminToken::Configured { sha256: sha256_hex("secret") });
         assert!(!dir.path().join(ADMIN_TOKEN_HASH_FILE).exists());
+    }
+
+    #[test]
+    fn token_file_is_read_without_its_newline() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("admin-token");
+        std::fs::write(&path, "idplex_admin_from-a-file\n").expect("write");
+        assert_eq!(read_token_file(&path).expect("read"), "idplex_admin_from-a-file");
+    }
+
+    #[test]
+    fn empty_or_missing_token_file_is_an_error() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("admin-token");
+        assert!(read_token_file(&path).is_err());
+        std::fs::write(&path, " \n").expect("write");
+        assert!(read_token_file(&path).is_err());
     }
 
     #[test]

@@ -2,7 +2,8 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 
 use crate::host::{
     DEFAULT_BODY_BUDGET_BYTES, DEFAULT_BODY_IDLE_TIMEOUT, DEFAULT_BODY_READ_TIMEOUT, DEFAULT_HEADER_READ_TIMEOUT,
@@ -21,6 +22,31 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// Parses the process's arguments (exits with usage on error), noting where the admin
+    /// token came from.
+    pub fn parse_args() -> Cli {
+        Cli::from_matches(Cli::command().get_matches()).unwrap_or_else(|e| e.exit())
+    }
+
+    /// Parses `args` as [`Cli::parse_args`] does.
+    pub fn try_parse_args_from<I, T>(args: I) -> Result<Cli, clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        Cli::from_matches(Cli::command().try_get_matches_from(args)?)
+    }
+
+    fn from_matches(matches: ArgMatches) -> Result<Cli, clap::Error> {
+        let mut cli = Cli::from_arg_matches(&matches)?;
+        if let (Command::Serve(args), Some(serve)) = (&mut cli.command, matches.subcommand_matches("serve")) {
+            args.admin_token_on_command_line = serve.value_source("admin_token") == Some(ValueSource::CommandLine);
+        }
+        Ok(cli)
+    }
 }
 
 /// The subcommands.
@@ -67,9 +93,17 @@ pub struct ServeArgs {
     /// Data directory (store and admin token hash); created if missing.
     #[arg(long, env = "IDPLEX_DATA", default_value = "./idplex-data")]
     pub data: PathBuf,
-    /// Admin token to use instead of the generated one.
+    /// Admin token to use instead of the generated one. Prefer IDPLEX_ADMIN_TOKEN or
+    /// --admin-token-file: other users of the machine can read a command line (`ps`).
     #[arg(long, env = "IDPLEX_ADMIN_TOKEN", hide_env_values = true)]
     pub admin_token: Option<String>,
+    /// File holding the admin token to use instead of the generated one (surrounding
+    /// whitespace ignored), e.g. a mounted secret.
+    #[arg(long, env = "IDPLEX_ADMIN_TOKEN_FILE", value_name = "PATH", conflicts_with = "admin_token")]
+    pub admin_token_file: Option<PathBuf>,
+    /// Whether `--admin-token` was given on the command line (set by [`Cli::parse_args`]).
+    #[arg(skip)]
+    pub admin_token_on_command_line: bool,
     /// Externally visible origin used in SCIM URLs, e.g. https://idp.example.com
     /// (default: taken from each request's Host header).
     #[arg(long, env = "IDPLEX_PUBLIC_URL")]
@@ -149,7 +183,6 @@ pub enum AdminTokenCommand {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory as _;
 
     #[test]
     fn flags_are_consistent() {
@@ -198,6 +231,32 @@ mod tests {
             .expect_err("bad database number");
         assert!(err.to_string().contains("invalid Redis URL"), "{err}");
         assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    fn serve_args(args: &[&str]) -> ServeArgs {
+        let cli = Cli::try_parse_args_from(["idplex", "serve"].iter().chain(args)).expect("parse");
+        let Command::Serve(args) = cli.command else { panic!("serve") };
+        args
+    }
+
+    #[test]
+    fn admin_token_on_the_command_line_is_noticed() {
+        let args = serve_args(&["--admin-token", "s3cret"]);
+        assert_eq!(args.admin_token.as_deref(), Some("s3cret"));
+        assert!(args.admin_token_on_command_line);
+    }
+
+    #[test]
+    fn admin_token_file_is_not_a_command_line_token() {
+        let args = serve_args(&["--admin-token-file", "/run/secrets/idplex-admin"]);
+        assert_eq!(args.admin_token_file, Some(PathBuf::from("/run/secrets/idplex-admin")));
+        assert!(!args.admin_token_on_command_line);
+    }
+
+    #[test]
+    fn admin_token_and_admin_token_file_conflict() {
+        let args = ["idplex", "serve", "--admin-token", "x", "--admin-token-file", "/f"];
+        assert!(Cli::try_parse_args_from(args).is_err());
     }
 
     #[test]

@@ -5,14 +5,13 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use clap::Parser as _;
 use idplex_host::admin_token::{self, AdminToken};
 use idplex_host::cli::{AdminTokenCommand, CheckArgs, Cli, Command, ServeArgs};
 use idplex_host::{ComponentSource, Host, HostConfig, Runtime, banner, file_size_limit, maintenance, sha256_hex};
 
 fn main() -> ExitCode {
     init_tracing();
-    let cli = Cli::parse();
+    let cli = Cli::parse_args();
     let result = match cli.command {
         Command::Serve(args) => serve(args),
         Command::AdminToken(AdminTokenCommand::Reset { data }) => reset_admin_token(&data),
@@ -37,7 +36,14 @@ fn init_tracing() {
 fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let tokio = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     tokio.block_on(async { file_size_limit::survive_file_size_limit() })?;
-    let token = admin_token::bootstrap(&args.data, args.admin_token.as_deref())?;
+    if args.admin_token_on_command_line {
+        tracing::warn!(
+            "the admin token was given with --admin-token, where other users of this machine can read it \
+             (ps, /proc); pass it in IDPLEX_ADMIN_TOKEN or --admin-token-file instead"
+        );
+    }
+    let from_file = args.admin_token_file.as_deref().map(admin_token::read_token_file).transpose()?;
+    let token = admin_token::bootstrap(&args.data, args.admin_token.as_deref().or(from_file.as_deref()))?;
     let source = args.component.clone().map_or(ComponentSource::Default, ComponentSource::Path);
     let runtime = Runtime::load(source)?
         .with_guest_time_limit(std::time::Duration::from_millis(args.guest_time_limit_ms))
@@ -79,7 +85,7 @@ fn reset_admin_token(data: &std::path::Path) -> anyhow::Result<()> {
     print_stdout(&format!(
         "New admin token (shown only this once; only its hash is stored in {}):\n  {token}\n\
          Restart `idplex serve` for it to take effect; until then the old token keeps working.\n\
-         A token given with --admin-token or IDPLEX_ADMIN_TOKEN takes precedence over this one.\n",
+         A token given with --admin-token, --admin-token-file or their variables takes precedence over this one.\n",
         data.display()
     ));
     Ok(())
