@@ -233,11 +233,24 @@ test("regenerate a token: confirmation, the new token shown once, the old one re
 test("delete a connection: typed confirmation; its users leave End Users and its token stops working", async () => {
   const acme = await createConnection("Acme - Okta");
   const globex = await createConnection("Globex - Entra");
+  const initech = await createConnection("Initech - Okta");
   await provisionUsers(acme, "acme", 3);
   await provisionUsers(globex, "globex", 2);
+  await provisionUsers(initech, "initech", 1);
   const page = await openConsole();
   await signIn(page);
+  await see(page.getByTestId("page-summary"), "1–6 of 6");
+
+  // Deleted while End Users shows all connections: its user leaves the list.
+  await page.getByRole("button", { name: "Connections", exact: true }).click();
+  await row(page, "Initech - Okta").getByRole("button", { name: "Delete Initech - Okta" }).click();
+  await page.getByLabel("Type Initech - Okta to confirm").fill("Initech - Okta");
+  await page.getByRole("button", { name: "Delete connection" }).click();
+  await see(page.getByTestId("toast"), "Deleted “Initech - Okta”.");
+  await page.getByRole("button", { name: "Close connections" }).click();
   await see(page.getByTestId("page-summary"), "1–5 of 5");
+  await seeNotOnPage(page, "initech-001");
+
   // Filtered on the connection about to go: the view falls back to all connections.
   await page.getByLabel("Connection", { exact: true }).selectOption({ label: "Acme - Okta" });
   await see(page.getByTestId("page-summary"), "1–3 of 3");

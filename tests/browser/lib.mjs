@@ -14,7 +14,7 @@ const CHROMIUM = process.env.IDPLEX_CHROMIUM || "/usr/bin/chromium";
 /** Where viewport screenshots go (gitignored under target/). */
 const SHOTS = process.env.IDPLEX_SCREENSHOTS || new URL("../../target/browser-screenshots", import.meta.url).pathname;
 /** How long an assertion waits for the page to show what it expects. */
-const WAIT_MS = Number(process.env.IDPLEX_BROWSER_WAIT_MS || 10_000);
+const WAIT_MS = Number(process.env.IDPLEX_BROWSER_WAIT_MS || 15_000);
 
 function need(name) {
   const value = process.env[name];
