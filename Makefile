@@ -1,5 +1,6 @@
 # idplex: `make run` serves the product, `make test` runs the whole test suite.
-# Both install what they need (the wasm32-wasip2 target, Debian's redis-server) themselves.
+# Both install what they need (the wasm32-wasip2 target, Debian's redis-server and chromium,
+# the browser test's npm packages) themselves.
 
 CARGO ?= cargo
 WASM_TARGET := wasm32-wasip2
@@ -7,7 +8,9 @@ COMPONENT := target/$(WASM_TARGET)/release/idplex_component.wasm
 LISTEN ?= 127.0.0.1:8080
 DATA ?= ./idplex-data
 
-.PHONY: all build build-component run test bench-storage fuzz-smoke setup redis-server clippy fmt clean
+BROWSER_DIR := tests/browser
+
+.PHONY: all build build-component run test bench-storage fuzz-smoke setup redis-server browser-deps clippy fmt clean
 
 all: build
 
@@ -37,8 +40,20 @@ redis-server:
 	  sudo=$$(test "$$(id -u)" -eq 0 || echo sudo); \
 	  $$sudo apt-get update && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y redis-server; }
 
-## test: every test: component unit tests, host tests, end-to-end tests.
-test: build redis-server
+## browser-deps: what the console browser test (tests/tests/console_browser.rs) needs: Debian's
+## chromium, and tests/browser's npm packages (npm ci, only when package-lock.json changed).
+browser-deps: $(BROWSER_DIR)/node_modules/.package-lock.json
+	@command -v chromium >/dev/null || { \
+	  sudo=$$(test "$$(id -u)" -eq 0 || echo sudo); \
+	  $$sudo apt-get update && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+
+$(BROWSER_DIR)/node_modules/.package-lock.json: $(BROWSER_DIR)/package-lock.json $(BROWSER_DIR)/package.json
+	@command -v npm >/dev/null || { echo "npm is missing: install Node.js 20 or later with npm" >&2; exit 1; }
+	cd $(BROWSER_DIR) && npm ci --no-audit --no-fund
+	@touch $@
+
+## test: every test: component unit tests, host tests, end-to-end tests (the console in Chromium too).
+test: build redis-server browser-deps
 	$(CARGO) test --release --workspace --no-fail-fast
 
 ## bench-storage: storage scaling figures (1,000 vs 100,000 users; BENCH_ARGS="--sizes 1000,1000000" for more).

@@ -1,0 +1,400 @@
+// The admin console (/console/) in headless Chromium against a real idplex server: every
+// feature the console has, asserted on what the user sees. Each scenario starts from an empty
+// server, so any one runs alone (`--test-name-pattern`, see README.md).
+import assert from "node:assert/strict";
+import { after, before, beforeEach, test } from "node:test";
+import {
+  BASE, admin, assertNoScriptErrors, closeBrowser, connectionNamed, createConnection, eventually, hidden,
+  launch, openConsole, provisionUsers, resetServer, scimStatus, see, seeHash, seeNotOnPage, seeOnPage, seeTexts, shot,
+  signIn,
+} from "./lib.mjs";
+
+before(launch);
+after(closeBrowser);
+beforeEach(resetServer);
+
+/** The Connections panel. */
+const panel = (page) => page.getByRole("dialog", { name: "Connections", exact: true });
+
+/** The connection's row in the Connections panel. */
+const row = (page, name) => page.getByTestId("connection-row").filter({ has: page.getByRole("heading", { name, exact: true }) });
+
+test("sign-in: an empty or wrong token is refused with a message; the admin token signs in; sign out", async () => {
+  const page = await openConsole();
+  await see(page.getByRole("heading", { level: 1 }), "Sign in");
+  assert.equal(await page.title(), "Sign in · idplex");
+
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await see(page.getByTestId("signin-error"), "Enter the admin token.");
+
+  await page.getByLabel("Admin token").fill("idplex_admin_wrong-token");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await see(page.getByTestId("signin-error"), "That admin token was not accepted.");
+  await hidden(page.getByTestId("users-view"));
+  await shot(page, "signin-wrong-token");
+
+  await signIn(page);
+  assert.equal(await page.title(), "End Users · idplex");
+  await see(page.getByRole("button", { name: "Sign out" }), "Sign out");
+
+  // The session lasts as long as the tab: a reload stays signed in.
+  await page.reload();
+  await see(page.getByRole("heading", { level: 1 }), "End Users");
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await see(page.getByTestId("signin-notice"), "You have signed out.");
+  await see(page.getByRole("heading", { level: 1 }), "Sign in");
+  await hidden(page.getByRole("button", { name: "Sign out" }));
+  await page.reload();
+  await see(page.getByRole("heading", { level: 1 }), "Sign in");
+  assertNoScriptErrors(page);
+});
+
+test("sign-in: a stored token the server no longer accepts ends the session with a message", async () => {
+  const page = await openConsole();
+  // What a tab holds after the admin token was reset (`idplex admin-token reset`) elsewhere.
+  await page.evaluate(() => sessionStorage.setItem("idplex.adminToken", "idplex_admin_replaced-token"));
+  await page.reload();
+  await see(page.getByTestId("signin-notice"), "Your session has ended: the admin token was not accepted.");
+  await see(page.getByRole("heading", { level: 1 }), "Sign in");
+});
+
+test("empty states: no connections, no users yet, none from a connection, no match", async () => {
+  const page = await openConsole();
+  await signIn(page);
+  await see(page.getByTestId("users-empty"), "Connect your first identity provider");
+  await hidden(page.getByTestId("pagination"));
+  await shot(page, "empty-no-connections");
+
+  // Its "Add connection" opens the panel and creates one.
+  await page.getByTestId("users-empty").getByRole("button", { name: "Add connection" }).click();
+  await see(page.getByTestId("token-dialog"), "Connection created");
+  await page.getByRole("button", { name: "Save" }).click();
+  await hidden(page.getByTestId("token-dialog"));
+  await see(page.getByTestId("panel-count"), "1 connection");
+  await page.getByRole("button", { name: "Close connections" }).click();
+  await hidden(page.getByTestId("connections-panel"));
+
+  await see(page.getByTestId("users-empty"), "No users have synced yet");
+  await see(page.getByTestId("users-empty"), "You have 1 connection");
+
+  const [conn] = (await admin("GET", "/connections")).body.connections;
+  await page.getByLabel("Connection", { exact: true }).selectOption({ label: conn.name });
+  await see(page.getByTestId("users-empty"), `No users from ${conn.name} yet`);
+  await page.getByRole("button", { name: "Show all connections" }).click();
+  await see(page.getByTestId("users-empty"), "No users have synced yet");
+
+  await page.getByLabel("Search").fill("nobody-at-all");
+  await see(page.getByTestId("users-empty"), "No matching users");
+  await see(page.getByTestId("users-empty"), "No user matches “nobody-at-all”");
+  await shot(page, "empty-no-match");
+  await page.getByRole("button", { name: "Clear search" }).click();
+  await see(page.getByTestId("users-empty"), "No users have synced yet");
+  assert.equal(await page.getByLabel("Search").inputValue(), "");
+  assertNoScriptErrors(page);
+});
+
+test("add a connection: name pre-filled and editable, SCIM URL and token shown once with copy buttons", async () => {
+  const page = await openConsole();
+  await signIn(page);
+  await page.getByRole("button", { name: "Connections", exact: true }).click();
+  await see(page.getByTestId("connection-empty"), "No connections yet");
+
+  await panel(page).getByRole("button", { name: "Add connection" }).click();
+  const dialog = page.getByTestId("token-dialog");
+  await see(dialog, "Connection created");
+  await see(dialog, "This token is shown only once — copy it now.");
+  // The default name, "Connection N", is pre-filled.
+  const name = dialog.getByLabel("Connection name", { exact: true });
+  assert.match(await name.inputValue(), /^Connection \d+$/);
+  const scimUrl = await dialog.getByLabel("SCIM URL", { exact: true }).inputValue();
+  const token = await dialog.getByLabel("SCIM token", { exact: true }).inputValue();
+  assert.match(scimUrl, new RegExp(`^${BASE.replace(/[.]/g, "\\.")}/scim/v2/\\S+$`));
+  assert.ok(token.length >= 20, `a token is shown: “${token}”`);
+  // What the dialog shows is what an IdP needs: the URL with the token is accepted.
+  assert.equal(await scimStatus(scimUrl, token), 200);
+  await shot(page, "connection-created");
+
+  // Both copy buttons copy (the clipboard is read back).
+  await page.getByTestId("copy-scim-url").click();
+  await see(page.getByTestId("toast"), "SCIM URL copied to the clipboard.");
+  await see(page.getByTestId("copy-scim-url"), "Copied");
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), scimUrl);
+  await page.getByTestId("copy-token").click();
+  await see(page.getByTestId("toast"), "SCIM token copied to the clipboard.");
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), token);
+
+  // The name is editable: an empty one is refused, a new one saved.
+  await name.fill("  ");
+  await page.getByRole("button", { name: "Save" }).click();
+  await see(page.getByTestId("new-connection-name-error"), "Enter a name for the connection.");
+  await name.fill("Acme Corp - Okta");
+  await page.getByRole("button", { name: "Save" }).click();
+  await hidden(dialog);
+  await see(page.getByTestId("toast"), "Connection “Acme Corp - Okta” saved.");
+  await see(row(page, "Acme Corp - Okta"), scimUrl);
+  await see(page.getByTestId("panel-count"), "1 connection");
+  assert.equal((await connectionNamed("Acme Corp - Okta"))?.scimUrl, scimUrl);
+  // Shown once: the token is nowhere on the page any more.
+  await seeNotOnPage(page, token);
+  assert.equal(await dialog.getByLabel("SCIM token", { exact: true }).inputValue(), "");
+  await shot(page, "connections-panel");
+
+  // The row's own copy button copies the SCIM URL (never the token).
+  await row(page, "Acme Corp - Okta").getByRole("button", { name: "Copy SCIM URL of Acme Corp - Okta" }).click();
+  await see(page.getByTestId("toast"), "SCIM URL copied to the clipboard.");
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), scimUrl);
+
+  // Closing before copying the token warns once; a second Esc closes.
+  await panel(page).getByRole("button", { name: "Add connection" }).click();
+  await see(dialog, "Connection created");
+  await page.keyboard.press("Escape");
+  await see(page.getByTestId("token-close-note"), "The token has not been copied and can't be shown again.");
+  await page.keyboard.press("Escape");
+  await hidden(dialog);
+  await see(page.getByTestId("panel-count"), "2 connections");
+  assertNoScriptErrors(page);
+});
+
+test("rename a connection inline: saved, a taken or empty name refused, Esc cancels; End Users shows the new name", async () => {
+  const acme = await createConnection("Acme - Okta");
+  await createConnection("Globex - Entra");
+  await provisionUsers(acme, "acme", 2);
+  const page = await openConsole();
+  await signIn(page);
+  await see(page.getByTestId("users-tbody"), "Acme - Okta");
+
+  await page.getByRole("button", { name: "Connections", exact: true }).click();
+  await row(page, "Acme - Okta").getByRole("button", { name: "Rename Acme - Okta" }).click();
+  const input = page.getByTestId("rename-input");
+  assert.equal(await input.inputValue(), "Acme - Okta");
+
+  await input.fill("Globex - Entra");
+  await page.getByTestId("rename-save").click();
+  await see(page.getByTestId("rename-error"), "Another connection is already named “Globex - Entra”. Choose a different name.");
+  await input.fill("");
+  await page.getByTestId("rename-save").click();
+  await see(page.getByTestId("rename-error"), "Enter a name.");
+  await shot(page, "rename-error");
+  await input.press("Escape");
+  await see(row(page, "Acme - Okta"), "Acme - Okta");
+  assert.ok(await page.getByTestId("connections-panel").isVisible(), "Esc cancels the rename, not the panel");
+
+  await row(page, "Acme - Okta").getByRole("button", { name: "Rename Acme - Okta" }).click();
+  await input.fill("Acme Corp - Okta");
+  await page.getByTestId("rename-save").click();
+  await see(page.getByTestId("toast"), "Renamed to “Acme Corp - Okta”.");
+  await seeTexts(page.getByTestId("connection-name"), ["Acme Corp - Okta", "Globex - Entra"]);
+  assert.equal((await connectionNamed("Acme Corp - Okta"))?.id, acme.id);
+
+  await page.getByRole("button", { name: "Close connections" }).click();
+  await seeTexts(page.locator('[data-testid="user-row"] td[data-label="Connection"]'), ["Acme Corp - Okta", "Acme Corp - Okta"]);
+  assert.deepEqual(await page.getByLabel("Connection", { exact: true }).locator("option").allInnerTexts(), ["All connections", "Acme Corp - Okta", "Globex - Entra"]);
+  assertNoScriptErrors(page);
+});
+
+test("regenerate a token: confirmation, the new token shown once, the old one refused at once", async () => {
+  const acme = await createConnection("Acme - Okta");
+  assert.equal(await scimStatus(acme.scimUrl, acme.token), 200);
+  const page = await openConsole();
+  await signIn(page);
+  await page.getByRole("button", { name: "Connections", exact: true }).click();
+
+  // Cancel changes nothing.
+  await row(page, "Acme - Okta").getByRole("button", { name: "Regenerate token of Acme - Okta" }).click();
+  await see(page.getByTestId("regenerate-dialog"), "Regenerate token?");
+  await see(page.getByTestId("regenerate-dialog"), "A new SCIM token is issued for Acme - Okta.");
+  await see(page.getByTestId("regenerate-dialog"), "The current token stops working at once.");
+  await shot(page, "regenerate-confirm");
+  await page.getByRole("button", { name: "Cancel" }).click();
+  await hidden(page.getByTestId("regenerate-dialog"));
+  assert.equal(await scimStatus(acme.scimUrl, acme.token), 200, "cancel keeps the token");
+
+  await row(page, "Acme - Okta").getByRole("button", { name: "Regenerate token of Acme - Okta" }).click();
+  await page.getByRole("button", { name: "Regenerate token", exact: true }).click();
+  const dialog = page.getByTestId("token-dialog");
+  await see(dialog, "New token issued");
+  await see(dialog, "The previous token no longer works.");
+  await hidden(dialog.getByLabel("Connection name", { exact: true }));
+  assert.equal(await dialog.getByLabel("SCIM URL", { exact: true }).inputValue(), acme.scimUrl);
+  const token = await dialog.getByLabel("SCIM token", { exact: true }).inputValue();
+  assert.ok(token.length >= 20 && token !== acme.token, "a new token is shown");
+  await shot(page, "regenerated-token");
+
+  assert.equal(await scimStatus(acme.scimUrl, acme.token), 401, "the old token stops working");
+  assert.equal(await scimStatus(acme.scimUrl, token), 200, "the new token works");
+
+  await page.getByRole("button", { name: "Done" }).click();
+  await hidden(dialog);
+  await seeNotOnPage(page, token);
+  assertNoScriptErrors(page);
+});
+
+test("delete a connection: typed confirmation; its users leave End Users and its token stops working", async () => {
+  const acme = await createConnection("Acme - Okta");
+  const globex = await createConnection("Globex - Entra");
+  const initech = await createConnection("Initech - Okta");
+  await provisionUsers(acme, "acme", 3);
+  await provisionUsers(globex, "globex", 2);
+  await provisionUsers(initech, "initech", 1);
+  const page = await openConsole();
+  await signIn(page);
+  await see(page.getByTestId("page-summary"), "1–6 of 6");
+
+  // Deleted while End Users shows all connections: its user leaves the list.
+  await page.getByRole("button", { name: "Connections", exact: true }).click();
+  await row(page, "Initech - Okta").getByRole("button", { name: "Delete Initech - Okta" }).click();
+  await page.getByLabel("Type Initech - Okta to confirm").fill("Initech - Okta");
+  await page.getByRole("button", { name: "Delete connection" }).click();
+  await see(page.getByTestId("toast"), "Deleted “Initech - Okta”.");
+  await page.getByRole("button", { name: "Close connections" }).click();
+  await see(page.getByTestId("page-summary"), "1–5 of 5");
+  await seeNotOnPage(page, "initech-001");
+
+  // Filtered on the connection about to go: the view falls back to all connections.
+  await page.getByLabel("Connection", { exact: true }).selectOption({ label: "Acme - Okta" });
+  await see(page.getByTestId("page-summary"), "1–3 of 3");
+
+  await page.getByRole("button", { name: "Connections", exact: true }).click();
+  await see(row(page, "Acme - Okta").getByTestId("connection-user-count"), "3");
+  await row(page, "Acme - Okta").getByRole("button", { name: "Delete Acme - Okta" }).click();
+  const dialog = page.getByTestId("delete-dialog");
+  await see(dialog, "Delete connection?");
+  await see(dialog, "Deleting Acme - Okta stops syncing from its identity provider at once");
+  await see(dialog, "its 3 users leave the End Users list");
+  const confirm = page.getByRole("button", { name: "Delete connection" });
+  assert.ok(await confirm.isDisabled(), "Delete is disabled until the name is typed");
+  await page.getByLabel("Type Acme - Okta to confirm").fill("Acme");
+  assert.ok(await confirm.isDisabled(), "a partial name does not enable Delete");
+  await shot(page, "delete-confirm");
+
+  // Cancel keeps it.
+  await page.getByRole("button", { name: "Cancel" }).click();
+  await hidden(dialog);
+  await seeTexts(page.getByTestId("connection-name"), ["Acme - Okta", "Globex - Entra"]);
+
+  await row(page, "Acme - Okta").getByRole("button", { name: "Delete Acme - Okta" }).click();
+  await page.getByLabel("Type Acme - Okta to confirm").fill("Acme - Okta");
+  await eventually(async () => assert.ok(await confirm.isEnabled(), "the typed name enables Delete"));
+  await confirm.click();
+  await hidden(dialog);
+  await see(page.getByTestId("toast"), "Deleted “Acme - Okta”.");
+  await seeTexts(page.getByTestId("connection-name"), ["Globex - Entra"]);
+  await see(page.getByTestId("panel-count"), "1 connection");
+  assert.equal(await scimStatus(acme.scimUrl, acme.token), 401, "its token stops working");
+
+  await page.getByRole("button", { name: "Close connections" }).click();
+  await see(page.getByTestId("page-summary"), "1–2 of 2");
+  await seeHash(page, "#users");
+  assert.equal(await page.getByLabel("Connection", { exact: true }).inputValue(), "");
+  await seeTexts(page.getByTestId("user-name"), ["globex-001@example.com", "globex-002@example.com"], { sorted: true });
+  await seeNotOnPage(page, "acme-00");
+  assert.deepEqual(await page.getByLabel("Connection", { exact: true }).locator("option").allInnerTexts(), ["All connections", "Globex - Entra"]);
+  await shot(page, "after-delete");
+  assertNoScriptErrors(page);
+});
+
+test("End Users: all connections' users with their connection; filter, search, paging, links and the back button", async () => {
+  const acme = await createConnection("Acme - Okta");
+  const globex = await createConnection("Globex - Entra");
+  await provisionUsers(acme, "acme", 120, { inactive: [2] });
+  await provisionUsers(globex, "globex", 5);
+  const page = await openConsole();
+  await signIn(page);
+
+  // Three pages of 50: together every user of both connections, each once, with its connection.
+  const names = page.getByTestId("user-name");
+  const connectionCells = page.locator('[data-testid="user-row"] td[data-label="Connection"]');
+  const seen = [];
+  const readPage = async () => {
+    const users = await names.allInnerTexts();
+    const conns = await connectionCells.allInnerTexts();
+    users.forEach((u, i) => assert.equal(conns[i], u.startsWith("acme-") ? "Acme - Okta" : "Globex - Entra", `${u}'s connection`));
+    seen.push(...users);
+    return users;
+  };
+  await see(page.getByTestId("page-summary"), "1–50 of 125");
+  assert.equal((await readPage()).length, 50);
+  assert.ok(await page.getByRole("button", { name: "Previous" }).isDisabled(), "Previous is disabled on the first page");
+  await shot(page, "end-users-page-1");
+
+  await page.getByRole("button", { name: "Next" }).click();
+  await see(page.getByTestId("page-summary"), "51–100 of 125");
+  await seeHash(page, "#users?page=2");
+  assert.equal((await readPage()).length, 50);
+  await page.getByRole("button", { name: "Next" }).click();
+  await see(page.getByTestId("page-summary"), "101–125 of 125");
+  assert.equal((await readPage()).length, 25);
+  await eventually(async () => assert.ok(await page.getByRole("button", { name: "Next" }).isDisabled(), "Next is disabled on the last page"));
+  await shot(page, "end-users-last-page");
+  const all = [
+    ...Array.from({ length: 120 }, (_, i) => `acme-${String(i + 1).padStart(3, "0")}@example.com`),
+    ...Array.from({ length: 5 }, (_, i) => `globex-${String(i + 1).padStart(3, "0")}@example.com`),
+  ];
+  assert.deepEqual([...seen].sort(), all, "the pages hold every user once");
+
+  // The back button walks the pages back.
+  await page.goBack();
+  await see(page.getByTestId("page-summary"), "51–100 of 125");
+  await page.getByRole("button", { name: "Previous" }).click();
+  await see(page.getByTestId("page-summary"), "1–50 of 125");
+  await seeHash(page, "#users");
+
+  // Filter by connection.
+  await page.getByLabel("Connection", { exact: true }).selectOption({ label: "Globex - Entra" });
+  await see(page.getByTestId("page-summary"), "1–5 of 5");
+  await seeHash(page, `#users?connection=${globex.id}`);
+  await seeTexts(page.locator('[data-testid="user-row"] td[data-label="Connection"]'), Array(5).fill("Globex - Entra"));
+  await page.getByLabel("Connection", { exact: true }).selectOption({ label: "All connections" });
+  await see(page.getByTestId("page-summary"), "1–50 of 125");
+
+  // Search: user name, display name, email or external ID, case-insensitive, across connections.
+  await page.getByLabel("Search").fill("ACME-002");
+  await seeTexts(page.getByTestId("user-name"), ["acme-002@example.com"]);
+  await see(page.getByTestId("page-summary"), "1–1 of 1");
+  await seeHash(page, "#users?search=ACME-002");
+  // Every column of a user.
+  const user = page.getByTestId("user-row");
+  await see(user.locator('td[data-label="Display name"]'), "acme user 002");
+  await see(user.locator('td[data-label="Email"]'), "acme-002@example.com");
+  await see(user.locator('td[data-label="Connection"]'), "Acme - Okta");
+  await see(user.locator('td[data-label="Status"]'), "Inactive");
+  await see(user.locator('td[data-label="Last modified"]'), new RegExp(String(new Date().getUTCFullYear())));
+  await page.getByLabel("Search").fill("acme-003");
+  await see(user.locator('td[data-label="Status"]'), "Active");
+  await page.getByLabel("Search").fill("ext-globex");
+  await see(page.getByTestId("page-summary"), "1–5 of 5");
+  await page.getByLabel("Search").fill("user 11");
+  await seeTexts(page.getByTestId("user-name"), Array.from({ length: 10 }, (_, i) => `acme-11${i}@example.com`), { sorted: true });
+  await shot(page, "end-users-search");
+  // Search within one connection.
+  await page.getByLabel("Connection", { exact: true }).selectOption({ label: "Globex - Entra" });
+  await see(page.getByTestId("users-empty"), "No user from Globex - Entra matches “user 11”");
+  await page.getByRole("button", { name: "Clear search" }).click();
+  await see(page.getByTestId("page-summary"), "1–5 of 5");
+
+  // A row's connection is a link to that connection's users.
+  await page.getByLabel("Connection", { exact: true }).selectOption({ label: "All connections" });
+  await see(page.getByTestId("page-summary"), "1–50 of 125");
+  await page.getByTestId("user-row").first().getByRole("link", { name: "Acme - Okta" }).click();
+  await see(page.getByTestId("page-summary"), "1–50 of 120");
+  assert.equal(await page.getByLabel("Connection", { exact: true }).inputValue(), acme.id);
+  await page.goBack();
+  await see(page.getByTestId("page-summary"), "1–50 of 125");
+  assert.equal(await page.getByLabel("Connection", { exact: true }).inputValue(), "");
+
+  // A link to a view (bookmark) opens on that view, after sign-in too.
+  const deep = await openConsole(`#users?connection=${acme.id}&page=3`);
+  await signIn(deep);
+  await see(deep.getByTestId("page-summary"), "101–120 of 120");
+  assert.equal(await deep.getByLabel("Connection", { exact: true }).inputValue(), acme.id);
+  // Past the last page: the last page is shown.
+  await deep.goto(`${BASE}/console/#users?page=9`);
+  await see(deep.getByTestId("page-summary"), "101–125 of 125");
+  await seeHash(deep, "#users?page=3");
+  // A link to a connection that no longer exists falls back to all connections, saying so.
+  await deep.goto(`${BASE}/console/#users?connection=c_gone`);
+  await see(deep.getByTestId("toast"), "That connection no longer exists. Showing users from all connections.");
+  await see(deep.getByTestId("page-summary"), "1–50 of 125");
+  assertNoScriptErrors(page);
+});
