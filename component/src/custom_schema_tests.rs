@@ -53,15 +53,25 @@ fn a_registered_schema_is_described_checked_filtered_and_sorted() {
     register(&h, "/schemas", hr_schema());
     assert_eq!(h.admin("POST", "/schemas", Some(hr_schema())).status, 409);
 
-    let schema = h.send("GET", &format!("/scim/v2/{}/Schemas/{HR}", c.id), &[], None).body_json();
+    let public = h.send("GET", &format!("/scim/v2/{}/Schemas/{HR}", c.id), &[], None);
+    assert_eq!(public.status, 404, "without the connection's token discovery shows built-in schemas only");
+    let other = h.connection("Other");
+    let crossed = h.send(
+        "GET",
+        &format!("/scim/v2/{}/Schemas", c.id),
+        &[("authorization", &format!("Bearer {}", other.token))],
+        None,
+    );
+    assert_eq!(crossed.status, 401, "another connection's token is refused on discovery too");
+    let schema = h.scim(&c, "GET", &format!("/Schemas/{HR}"), None).body_json();
     assert_eq!(schema["name"], "HR");
     assert_eq!(schema["attributes"][0]["type"], "integer");
     assert_eq!(schema["attributes"][1]["caseExact"], true);
-    let user_type = h.send("GET", &format!("/scim/v2/{}/ResourceTypes/User", c.id), &[], None).body_json();
+    let user_type = h.scim(&c, "GET", "/ResourceTypes/User", None).body_json();
     let extensions: Vec<&str> =
         user_type["schemaExtensions"].as_array().into_iter().flatten().filter_map(|e| e["schema"].as_str()).collect();
     assert!(extensions.contains(&HR), "{extensions:?}");
-    let group_type = h.send("GET", &format!("/scim/v2/{}/ResourceTypes/Group", c.id), &[], None).body_json();
+    let group_type = h.scim(&c, "GET", "/ResourceTypes/Group", None).body_json();
     assert_eq!(group_type["schemaExtensions"], json!([]));
 
     let bad = h.scim(&c, "POST", "/Users", Some(user("x", json!({"badge": "seven"}))));
@@ -98,7 +108,7 @@ fn a_connection_sees_its_own_schemas_and_the_tenants() {
     let own = h.admin("GET", &format!("/connections/{}/schemas", a.id), None).body_json();
     assert_eq!((own["schemas"][0]["id"].clone(), own["schemas"][0]["scope"].clone()), (json!(HR), json!("connection")));
     assert_eq!(h.admin("GET", "/schemas", None).body_json()["schemas"], json!([]));
-    let described = |c: &TestConnection| h.send("GET", &format!("/scim/v2/{}/Schemas/{HR}", c.id), &[], None).status;
+    let described = |c: &TestConnection| h.scim(c, "GET", &format!("/Schemas/{HR}"), None).status;
     assert_eq!((described(&a), described(&b)), (200, 404));
     assert_eq!(h.admin("POST", "/connections/nosuchconnection/schemas", Some(hr_schema())).status, 404);
 

@@ -22,7 +22,8 @@ fn console_scenarios_pass_in_headless_chromium() {
         return;
     }
     let browser_dir = workspace().join("tests/browser");
-    let chromium = std::env::var_os("IDPLEX_CHROMIUM").map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
+    let chromium =
+        std::env::var_os("IDPLEX_CHROMIUM").map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from);
     assert!(
         chromium.is_file(),
         "{} is missing: run `make browser-deps` (installs Debian's chromium and the test's npm packages)",
@@ -47,10 +48,9 @@ fn console_scenarios_pass_in_headless_chromium() {
     if let Ok(pattern) = std::env::var("IDPLEX_BROWSER_TESTS") {
         node.arg(format!("--test-name-pattern={pattern}"));
     }
-    let output = node
-        .arg("console.test.mjs")
-        .output()
-        .unwrap_or_else(|err| panic!("node does not run ({err}): install Node.js 20 or later, then `make browser-deps`"));
+    let output = node.arg("console.test.mjs").output().unwrap_or_else(|err| {
+        panic!("node does not run ({err}): install Node.js 20 or later, then `make browser-deps`")
+    });
     let report = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
     println!("{report}");
     assert!(output.status.success(), "console browser scenarios failed ({}):\n{report}", output.status);

@@ -48,13 +48,15 @@ fn a_registered_schema_is_described_validated_filtered_and_sorted() {
     assert_eq!(created.status, 201, "{:?}", created.json);
     assert_eq!(created.json["scope"], "tenant");
 
-    let described = client.send("GET", &format!("{}/Schemas/{HR}", c.scim_url), None, None, &[]);
+    let public = client.send("GET", &format!("{}/Schemas/{HR}", c.scim_url), None, None, &[]);
+    assert_eq!(public.status, 404, "without the connection's token discovery describes built-in schemas only");
+    let described = client.scim(&c, "GET", &format!("/Schemas/{HR}"), None);
     assert_eq!(described.status, 200);
     assert_eq!(described.json["attributes"][0]["type"], "integer");
     assert_eq!(described.json["attributes"][1]["caseExact"], true);
-    let listed = client.send("GET", &format!("{}/Schemas", c.scim_url), None, None, &[]);
+    let listed = client.scim(&c, "GET", "/Schemas", None);
     assert_eq!(listed.json["totalResults"], 4);
-    let user_type = client.send("GET", &format!("{}/ResourceTypes/User", c.scim_url), None, None, &[]);
+    let user_type = client.scim(&c, "GET", "/ResourceTypes/User", None);
     assert_eq!(
         user_type.json["schemaExtensions"],
         json!([
@@ -104,7 +106,7 @@ fn a_registered_schema_is_described_validated_filtered_and_sorted() {
     assert_eq!(client.admin("POST", &format!("/connections/{}/schemas", c.id), Some(&own)).status, 201);
     assert_eq!(client.scim(&c, "POST", "/Users", Some(&okta_user("eve"))).status, 201);
     let other = client.create_connection(Some("Okta"));
-    let elsewhere = client.send("GET", &format!("{}/Schemas/{OKTA}", other.scim_url), None, None, &[]);
+    let elsewhere = client.scim(&other, "GET", &format!("/Schemas/{OKTA}"), None);
     assert_eq!(elsewhere.status, 404, "another connection does not see it");
 
     // The new keys are accounted for, and a deleted connection leaves none behind.

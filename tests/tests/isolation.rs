@@ -228,8 +228,14 @@ fn no_credential_but_a_connections_own_token_opens_its_scim_routes() {
                 assert_refused(&raw(&http, method, &url, authorization.as_deref(), body.as_ref()), &what, &markers);
             }
         }
-        // Discovery answers anyone, the same for every connection, and shows no tenant's data.
+        // Discovery answers anyone, the same for every connection, and shows no tenant's data;
+        // credentials, when presented, must be the connection's own.
         for path in DISCOVERY {
+            for (credential, authorization) in wrong.iter().filter(|(_, a)| a.is_some()) {
+                let what = format!("GET {path} of connection {i} with {credential}");
+                let url = format!("{}{path}", victim.creds.scim_url);
+                assert_refused(&raw(&http, "GET", &url, authorization.as_deref(), None), &what, &markers);
+            }
             let public = raw(&http, "GET", &format!("{}{path}", victim.creds.scim_url), None, None);
             let with_token =
                 raw(&http, "GET", &format!("{}{path}", victim.creds.scim_url), Some(&format!("Bearer {own}")), None);

@@ -270,7 +270,9 @@ fn discovery_with_registered_custom_schemas_validates_against_the_rfcs() {
 /// Validates every discovery document of connection `c`; returns the schema URNs.
 fn validate_discovery(h: &Harness, c: &TestConnection) -> Vec<String> {
     let get = |path: &str| {
-        let r = h.send("GET", &format!("/scim/v2/{}{path}", c.id), &[], None);
+        // With the connection's token, as an IdP sends it: a connection's registered schemas are
+        // described only then.
+        let r = h.scim(c, "GET", path, None);
         assert_eq!(r.status, 200, "{path}");
         r.body_json()
     };

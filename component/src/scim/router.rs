@@ -32,8 +32,10 @@ fn route(app: &App<'_>, request: &Request, origin: Option<&str>) -> Result<Respo
     let method = request.method.as_str();
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
 
-    // Discovery needs no credentials (RFC 7644 §4) and is read-only; it describes the
-    // connection's registered custom schemas, which are no secret.
+    // Discovery needs no credentials (RFC 7644 §4) and is read-only. Without credentials it
+    // describes the built-in schemas only, the same for every connection: a connection's
+    // registered custom schemas are its tenant's configuration, shown only to a request that
+    // presents the connection's token (a wrong token is refused, as on every other endpoint).
     if ids::is_connection_id(connection_id) {
         let document = match segments.as_slice() {
             ["ServiceProviderConfig"] => Some(Document::ServiceProviderConfig),
@@ -47,9 +49,16 @@ fn route(app: &App<'_>, request: &Request, origin: Option<&str>) -> Result<Respo
             if method != "GET" {
                 return not_allowed(method, "GET");
             }
-            let registered = match document {
-                Document::ServiceProviderConfig => Vec::new(),
-                _ => schemas::for_connection(app.store, connection_id)?,
+            let registered = match request.header("authorization") {
+                None => Vec::new(),
+                Some(_) => {
+                    let token = request.bearer_token().ok_or_else(ScimError::unauthorized)?;
+                    let connection = authenticate(app, connection_id, token)?.ok_or_else(ScimError::unauthorized)?;
+                    match document {
+                        Document::ServiceProviderConfig => Vec::new(),
+                        _ => schemas::for_connection(app.store, &connection.id)?,
+                    }
+                }
             };
             let subs = SubAttributes::of(&registered);
             let custom = extensions(&registered, &subs);
