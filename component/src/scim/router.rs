@@ -52,8 +52,7 @@ fn route(app: &App<'_>, request: &Request, origin: Option<&str>) -> Result<Respo
             let registered = match request.header("authorization") {
                 None => Vec::new(),
                 Some(_) => {
-                    let token = request.bearer_token().ok_or_else(ScimError::unauthorized)?;
-                    let connection = authenticate(app, connection_id, token)?.ok_or_else(ScimError::unauthorized)?;
+                    let connection = authenticated(app, connection_id, request)?;
                     match document {
                         Document::ServiceProviderConfig => Vec::new(),
                         _ => schemas::for_connection(app.store, &connection.id)?,
@@ -68,8 +67,7 @@ fn route(app: &App<'_>, request: &Request, origin: Option<&str>) -> Result<Respo
         }
     }
 
-    let token = request.bearer_token().ok_or_else(ScimError::unauthorized)?;
-    let connection = authenticate(app, connection_id, token)?.ok_or_else(ScimError::unauthorized)?;
+    let connection = authenticated(app, connection_id, request)?;
     super::media_type::check(request)?;
     let registered = schemas::for_connection(app.store, &connection.id)?;
     let subs = SubAttributes::of(&registered);
@@ -86,6 +84,12 @@ fn route(app: &App<'_>, request: &Request, origin: Option<&str>) -> Result<Respo
         ([".search"] | ["Bulk"], _) => not_allowed(method, "POST"),
         _ => dispatch(&scope, request, &segments),
     }
+}
+
+/// The connection `connection_id` when `request` carries its bearer token; 401 otherwise.
+fn authenticated(app: &App<'_>, connection_id: &str, request: &Request) -> Result<ConnectionRecord, ScimError> {
+    let token = request.bearer_token().ok_or_else(ScimError::unauthorized)?;
+    authenticate(app, connection_id, token)?.ok_or_else(ScimError::unauthorized)
 }
 
 /// 405 with the methods the endpoint supports in `Allow` (RFC 9110 §15.5.6) and a SCIM error
