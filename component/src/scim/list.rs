@@ -54,16 +54,16 @@ fn integer(name: &str, raw: Option<&str>) -> Result<Option<i64>, ScimError> {
 }
 
 /// Named parameter lookup over either a query string or a SearchRequest body.
-fn build(get: impl Fn(&str) -> Option<String>) -> Result<ListParams, ScimError> {
-    let filter = match get("filter") {
+fn build(get: impl Fn(&str) -> Result<Option<String>, ScimError>) -> Result<ListParams, ScimError> {
+    let filter = match get("filter")? {
         None => None,
         Some(f) if f.trim().is_empty() => None,
         Some(f) => {
             Some(f.parse::<Filter>().map_err(|e| ScimError::bad_request(ScimType::InvalidFilter, e.to_string()))?)
         }
     };
-    let start_index = integer("startIndex", get("startIndex").as_deref())?;
-    let paging = match (get("cursor"), start_index) {
+    let start_index = integer("startIndex", get("startIndex")?.as_deref())?;
+    let paging = match (get("cursor")?, start_index) {
         (Some(_), Some(_)) => {
             return Err(ScimError::bad_request(ScimType::InvalidValue, "use either startIndex or cursor, not both"));
         }
@@ -72,8 +72,8 @@ fn build(get: impl Fn(&str) -> Option<String>) -> Result<ListParams, ScimError> 
         (None, start) => Paging::Index(start.unwrap_or(1).max(1) as usize),
     };
     let count =
-        integer("count", get("count").as_deref())?.map_or(DEFAULT_COUNT, |c| c.clamp(0, MAX_RESULTS as i64) as usize);
-    let sort_by = match get("sortBy") {
+        integer("count", get("count")?.as_deref())?.map_or(DEFAULT_COUNT, |c| c.clamp(0, MAX_RESULTS as i64) as usize);
+    let sort_by = match get("sortBy")? {
         None => None,
         Some(s) if s.trim().is_empty() => None,
         Some(s) => {
@@ -82,29 +82,27 @@ fn build(get: impl Fn(&str) -> Option<String>) -> Result<ListParams, ScimError> 
             Some(path.attr)
         }
     };
-    let sort_order = match get("sortOrder").map(|s| s.to_ascii_lowercase()).as_deref() {
+    let sort_order = match get("sortOrder")?.map(|s| s.to_ascii_lowercase()).as_deref() {
         None | Some("") | Some("ascending") => SortOrder::Ascending,
         Some("descending") => SortOrder::Descending,
         Some(_) => {
             return Err(ScimError::bad_request(ScimType::InvalidValue, "sortOrder must be ascending or descending"));
         }
     };
-    let projection = Projection::parse(get("attributes").as_deref(), get("excludedAttributes").as_deref())?;
+    let projection = Projection::parse(get("attributes")?.as_deref(), get("excludedAttributes")?.as_deref())?;
     Ok(ListParams { filter, paging, count, sort_by, sort_order, projection })
 }
 
 impl ListParams {
     /// From the query string of `GET /Users`.
     pub fn from_query(request: &Request) -> Result<Self, ScimError> {
-        for name in
-            ["filter", "startIndex", "count", "cursor", "sortBy", "sortOrder", "attributes", "excludedAttributes"]
-        {
+        build(|name| {
             if request.query.is_malformed(name) {
                 let scim_type = if name == "filter" { ScimType::InvalidFilter } else { ScimType::InvalidValue };
                 return Err(ScimError::bad_request(scim_type, format!("{name} is not UTF-8 once percent-decoded")));
             }
-        }
-        build(|name| request.query.get(name).map(str::to_owned))
+            Ok(request.query.get(name).map(str::to_owned))
+        })
     }
 
     /// From the SearchRequest body of `POST /Users/.search`.
@@ -129,11 +127,13 @@ impl ListParams {
                 ));
             }
         }
-        build(|name| match find(name)? {
-            Value::String(s) => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            Value::Array(items) => Some(items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(",")),
-            _ => None,
+        build(|name| {
+            Ok(match find(name) {
+                Some(Value::String(s)) => Some(s.clone()),
+                Some(Value::Number(n)) => Some(n.to_string()),
+                Some(Value::Array(items)) => Some(items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(",")),
+                _ => None,
+            })
         })
     }
 }
