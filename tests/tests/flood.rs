@@ -340,39 +340,53 @@ fn call(host: &Host, method: &str, path: &str, token: &str, body: &serde_json::V
     (response.status, serde_json::from_slice(&response.body).unwrap_or_default())
 }
 
-/// Fills `data` with one connection of `users` users, each with a 1,000-character
-/// `displayName` (through the component, in bulks of 500); returns the connection's id and
-/// token and one user's id.
-fn filled_store(data: &std::path::Path, users: usize) -> (String, String, String) {
+/// The slowest the heavy search may be stopped under a 200 ms limit: the limit plus one
+/// 100 ms epoch tick.
+const WORST_STOP: Duration = Duration::from_millis(300);
+
+/// The most users [`filled_store`] adds while looking for a heavy enough search.
+const MOST_USERS: usize = 20_000;
+
+/// Fills `data` with one connection whose users each have a 1,000-character `displayName`
+/// (through the component, in bulks of 500), adding 1,000 at a time until the heavy search
+/// takes at least three times [`WORST_STOP`] without a tight limit: on any machine, only the
+/// time limit can then stop it. Returns the connection's id and token, one user's id and the
+/// number of users.
+fn filled_store(data: &std::path::Path) -> (String, String, String, usize) {
     let host = Host::open(runtime(), config(data)).expect("host opens");
     let (status, connection) = call(&host, "POST", "/admin/api/v1/connections", ADMIN_TOKEN, &json!({}));
     assert_eq!(status, 201, "{connection}");
     let id = connection["id"].as_str().expect("id").to_owned();
     let token = connection["token"].as_str().expect("token").to_owned();
     let mut user_id = String::new();
-    for first in (0..users).step_by(500) {
-        let operations: Vec<serde_json::Value> = (first..(first + 500).min(users))
-            .map(|i| {
-                let mut data = user(&format!("user{i}"));
-                data["displayName"] = json!(format!("{i} {}", "d".repeat(1000)));
-                json!({"method": "POST", "path": "/Users", "bulkId": format!("b{i}"), "data": data})
-            })
-            .collect();
-        let bulk = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": operations});
-        let (status, reply) = call(&host, "POST", &format!("/scim/v2/{id}/Bulk"), &token, &bulk);
+    let mut users = 0;
+    loop {
+        for first in (users..users + 1000).step_by(500) {
+            let operations: Vec<serde_json::Value> = (first..first + 500)
+                .map(|i| {
+                    let mut data = user(&format!("user{i}"));
+                    data["displayName"] = json!(format!("{i} {}", "d".repeat(1000)));
+                    json!({"method": "POST", "path": "/Users", "bulkId": format!("b{i}"), "data": data})
+                })
+                .collect();
+            let bulk =
+                json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": operations});
+            let (status, reply) = call(&host, "POST", &format!("/scim/v2/{id}/Bulk"), &token, &bulk);
+            assert_eq!(status, 200, "{reply}");
+            let location = reply["Operations"][0]["location"].as_str().unwrap_or_else(|| panic!("created: {reply}"));
+            user_id = location.rsplit('/').next().unwrap_or_default().to_owned();
+        }
+        users += 1000;
+        let started = Instant::now();
+        let (status, reply) = call(&host, "POST", &format!("/scim/v2/{id}/Users/.search"), &token, &heavy_search());
+        let unlimited = started.elapsed();
+        eprintln!("the heavy search over {users} users takes {unlimited:?} with the default limits");
         assert_eq!(status, 200, "{reply}");
-        let location = reply["Operations"][0]["location"].as_str().unwrap_or_else(|| panic!("created: {reply}"));
-        user_id = location.rsplit('/').next().unwrap_or_default().to_owned();
+        if unlimited >= WORST_STOP * 3 {
+            return (id, token, user_id, users);
+        }
+        assert!(users < MOST_USERS, "the heavy search over {users} users is not heavy enough: {unlimited:?}");
     }
-    // Without a tight limit the heavy search completes, and takes well past the 200 ms limit
-    // the test sets: only the time limit can stop it there.
-    let started = Instant::now();
-    let (status, reply) = call(&host, "POST", &format!("/scim/v2/{id}/Users/.search"), &token, &heavy_search());
-    let unlimited = started.elapsed();
-    eprintln!("the heavy search over {users} users takes {unlimited:?} with the default limits");
-    assert_eq!(status, 200, "{reply}");
-    assert!(unlimited >= Duration::from_millis(600), "the heavy search is not heavy enough: {unlimited:?}");
-    (id, token, user_id)
 }
 
 /// The heavy search: [`heavy_filter`] over `/Users`.
@@ -399,11 +413,10 @@ fn heavy_filter() -> String {
 
 #[test]
 fn a_request_past_the_guest_time_limit_gets_503_naming_it_and_the_next_is_served() {
-    const USERS: usize = 2000;
     let dir = tempfile::tempdir().expect("temp dir");
     let log = dir.path().join("idplex.log");
     let data = dir.path().join("data");
-    let (id, token, user_id) = filled_store(&data, USERS);
+    let (id, token, user_id, users) = filled_store(&data);
     let server = Process::start_with_args(&data, &["--guest-time-limit-ms", "200"], Some(&log));
     let client = server.client();
     let connection = idplex_e2e::Credentials { scim_url: format!("{}/scim/v2/{id}", server.url), id, token };
@@ -411,7 +424,8 @@ fn a_request_past_the_guest_time_limit_gets_503_naming_it_and_the_next_is_served
     let search = heavy_search();
     let started = Instant::now();
     let refused = client.scim(&connection, "POST", "/Users/.search", Some(&search));
-    eprintln!("the heavy search over {USERS} users was stopped after {:?}", started.elapsed());
+    let stopped = started.elapsed();
+    eprintln!("the heavy search over {users} users was stopped after {stopped:?}");
     assert_eq!(refused.status, 503, "{:?}", refused.json);
     assert_eq!(refused.json["detail"], "the request exceeded the guest time limit");
     assert_eq!(refused.header("retry-after"), Some("1"));
