@@ -4,6 +4,7 @@
 mod auth;
 mod error;
 mod json;
+mod maintenance;
 mod routes;
 mod schemas;
 
