@@ -268,8 +268,7 @@ impl wit_maintenance::Guest for Component {
 
     fn reclaim(budget: u32) -> Result<wit_maintenance::ReclaimProgress, String> {
         let store = WasiStore::open_for_product().map_err(|e| e.to_string())?;
-        let progress =
-            crate::reclaim::step(&App::new(&store, &WasiEnv), budget as usize).map_err(|e| e.to_string())?;
+        let progress = crate::reclaim::step(&App::new(&store, &WasiEnv), budget as usize).map_err(|e| e.to_string())?;
         Ok(wit_maintenance::ReclaimProgress {
             pending: progress.pending,
             reclaimed_keys: progress.reclaimed_keys,

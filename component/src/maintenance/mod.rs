@@ -202,9 +202,14 @@ fn reclaim_queued(checker: &mut Checker<'_, '_>) -> Result<(), StorageError> {
     }
     for id in queued {
         let detail = format!("connection {id} is deleted; its stored data is being reclaimed in bounded steps");
-        checker.unfinished("reclaim-pending", crate::storage::keys::connection(&id), detail, checker.now, true, || {
-            Ok(())
-        })?;
+        checker.unfinished(
+            "reclaim-pending",
+            crate::storage::keys::connection(&id),
+            detail,
+            checker.now,
+            true,
+            || Ok(()),
+        )?;
         if !checker.repair {
             checker.reclaiming.insert(id);
         }
