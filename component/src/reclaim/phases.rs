@@ -114,13 +114,14 @@ pub(crate) fn sweep(store: &dyn KvStore, c: &str, budget: usize) -> Result<(usiz
     }
 }
 
-/// The last keys of connection `c`: its custom schemas, the sweep's cursor, its record.
-/// Returns the keys deleted.
+/// The last keys of connection `c`: its custom schemas, its health document and counters, the
+/// sweep's cursor, its record. Returns the keys deleted.
 pub(crate) fn finish(store: &dyn KvStore, c: &str) -> Result<usize, StorageError> {
     crate::storage::schemas::forget(store, c)?;
+    store.delete_many(&[keys::health(c), keys::health_requests(c), keys::health_inactive(c)])?;
     if read_json::<Sweep>(store, keys::RECLAIM_SWEEP)?.is_some_and(|s| s.id == c) {
         store.delete(keys::RECLAIM_SWEEP)?;
     }
     crate::storage::connections::forget(store, c)?;
-    Ok(2)
+    Ok(5)
 }
