@@ -4,6 +4,7 @@
 mod auth;
 mod error;
 mod json;
+mod openapi;
 mod routes;
 mod schemas;
 
