@@ -6,7 +6,9 @@
 //! of a path answers 405 and every path around the documented ones answers 404, so the router
 //! serves nothing the document does not describe.
 
+#[path = "admin_openapi/document.rs"]
 mod document;
+#[path = "admin_openapi/schema.rs"]
 mod schema;
 
 use std::cell::RefCell;
@@ -64,7 +66,15 @@ impl Api {
 
     /// Calls `method template` with `args` in place of the template's parameters, and checks
     /// the call and its answer against the document; the answer's status must be `expect`.
-    fn call(&self, method: &str, template: &str, args: &[&str], query: &str, body: Option<&Value>, expect: u16) -> Reply {
+    fn call(
+        &self,
+        method: &str,
+        template: &str,
+        args: &[&str],
+        query: &str,
+        body: Option<&Value>,
+        expect: u16,
+    ) -> Reply {
         self.call_as(Auth::Admin, method, template, args, query, body, &[], expect)
     }
 
@@ -98,7 +108,8 @@ impl Api {
         }
         if let Some(body) = body {
             let request_body = operation.get("requestBody").map(|b| document::deref(&self.document, b));
-            let request_body = request_body.unwrap_or_else(|| panic!("{id}: sends a body the document does not describe"));
+            let request_body =
+                request_body.unwrap_or_else(|| panic!("{id}: sends a body the document does not describe"));
             if (200..300).contains(&expect) {
                 let schema = &request_body["content"]["application/json"]["schema"];
                 let errors = schema::validate(&self.document, schema, body, "request");
@@ -207,7 +218,8 @@ fn every_route_status_and_body_is_as_the_openapi_document_says() {
     let api = Api { client: client.clone(), document, seen: RefCell::default() };
     let served = api.call_as(Auth::Missing, "GET", "/openapi.json", &[], "", None, &[], 200);
     let etag = served.header("etag").expect("etag").to_owned();
-    let revalidated = api.call_as(Auth::Missing, "GET", "/openapi.json", &[], "", None, &[("if-none-match", &etag)], 304);
+    let revalidated =
+        api.call_as(Auth::Missing, "GET", "/openapi.json", &[], "", None, &[("if-none-match", &etag)], 304);
     assert_eq!(revalidated.header("etag"), Some(etag.as_str()));
     api.call_as(Auth::Wrong, "GET", "/openapi.json", &[], "", None, &[], 200);
 
@@ -222,6 +234,9 @@ fn every_route_status_and_body_is_as_the_openapi_document_says() {
     api.call("POST", "/connections", &[], "", Some(&json!([])), 400);
     let listed = api.call("GET", "/connections", &[], "", None, 200);
     assert_eq!(listed.json["connections"].as_array().map(Vec::len), Some(2));
+    let page = api.call("GET", "/connections", &[], "startIndex=2&count=1", None, 200);
+    assert_eq!((page.json["totalResults"].as_u64(), page.json["itemsPerPage"].as_u64()), (Some(2), Some(1)));
+    api.call("GET", "/connections", &[], "count=all", None, 400);
     api.call("GET", "/connections/{id}", &[&okta_id], "", None, 200);
     api.call("GET", "/connections/{id}", &["c_nosuchconnection"], "", None, 404);
     let renamed = api.call("PATCH", "/connections/{id}", &[&okta_id], "", Some(&json!({"name": "Okta prod"})), 200);
@@ -230,10 +245,18 @@ fn every_route_status_and_body_is_as_the_openapi_document_says() {
         api.call("PATCH", "/connections/{id}", &[&okta_id], "", Some(&json!({"acceptUnknownExtensions": false})), 200);
     assert_eq!(strict.json["acceptUnknownExtensions"], false);
     api.call("PATCH", "/connections/{id}", &[&okta_id], "", Some(&json!({})), 400);
+    api.call("PATCH", "/connections/{id}", &[&okta_id], "", Some(&json!({"enabled": "no"})), 400);
+    let disabled = api.call("PATCH", "/connections/{id}", &[&entra_id], "", Some(&json!({"enabled": false})), 200);
+    assert_eq!(disabled.json["enabled"], false);
     api.call("PATCH", "/connections/{id}", &[&entra_id], "", Some(&json!({"name": "Okta prod"})), 409);
     api.call("PATCH", "/connections/{id}", &["c_nosuchconnection"], "", Some(&json!({"name": "x"})), 404);
     let regenerated = api.call("POST", "/connections/{id}/token", &[&okta_id], "", None, 200);
-    let okta_token = regenerated.json["token"].as_str().expect("token").to_owned();
+    assert!(regenerated.json["previousTokenExpires"].is_null());
+    let graced = api.call("POST", "/connections/{id}/token", &[&okta_id], "", Some(&json!({"graceSeconds": 60})), 200);
+    assert!(graced.json["previousTokenExpires"].is_string(), "{:?}", graced.json);
+    let okta_token = graced.json["token"].as_str().expect("token").to_owned();
+    api.call("POST", "/connections/{id}/token", &[&okta_id], "", Some(&json!({"graceSeconds": 86_401})), 400);
+    api.call("POST", "/connections/{id}/token", &[&okta_id], "", Some(&json!({"graceSeconds": "soon"})), 400);
     api.call("POST", "/connections/{id}/token", &["c_nosuchconnection"], "", None, 404);
 
     // Users over SCIM, one with every End User member and one with the optional ones absent.
@@ -248,6 +271,19 @@ fn every_route_status_and_body_is_as_the_openapi_document_says() {
     assert_eq!(client.scim(&okta_creds, "POST", "/Users", Some(&alice)).status, 201);
     let bare = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "bare", "active": false});
     assert_eq!(client.scim(&okta_creds, "POST", "/Users", Some(&bare)).status, 201);
+    assert_eq!(client.scim(&okta_creds, "POST", "/Users", Some(&bare)).status, 409, "a failure for the health");
+    let health = api.call("GET", "/connections/{id}", &[&okta_id], "", None, 200).json["health"].clone();
+    assert_eq!((health["activeUsers"].as_u64(), health["inactiveUsers"].as_u64()), (Some(1), Some(1)), "{health:?}");
+    assert_eq!(health["lastFailure"]["status"], 409, "{health:?}");
+
+    // The audit feed, the tenant's and one connection's, page by page.
+    let feed = api.call("GET", "/audit", &[], "", None, 200);
+    assert!(feed.json["events"].as_array().is_some_and(|e| e.len() >= 5), "{:?}", feed.json);
+    let first = api.call("GET", "/audit", &[], &format!("connection={okta_id}&count=1"), None, 200);
+    let cursor = first.json["nextCursor"].as_str().expect("a next page").to_owned();
+    api.call("GET", "/audit", &[], &format!("connection={okta_id}&count=1&before={cursor}"), None, 200);
+    api.call("GET", "/audit", &[], "count=0", None, 400);
+    api.call("GET", "/audit", &[], "connection=not%20an%20id", None, 400);
 
     // End Users.
     let all = api.call("GET", "/users", &[], "", None, 200);
@@ -269,7 +305,14 @@ fn every_route_status_and_body_is_as_the_openapi_document_says() {
     let mut replacement = hr_schema("HR, replaced");
     replacement.as_object_mut().expect("object").remove("id");
     api.call("PUT", "/schemas/{urn}", &[HR], "", Some(&replacement), 200);
-    api.call("PUT", "/schemas/{urn}", &[HR], "", Some(&json!({"id": BADGE, "resourceType": "User", "attributes": []})), 400);
+    api.call(
+        "PUT",
+        "/schemas/{urn}",
+        &[HR],
+        "",
+        Some(&json!({"id": BADGE, "resourceType": "User", "attributes": []})),
+        400,
+    );
     let own = json!({"id": BADGE, "resourceType": "User", "attributes": [{"name": "colour", "type": "string"}]});
     let own_registered = api.call("POST", "/connections/{id}/schemas", &[&okta_id], "", Some(&own), 201);
     assert_eq!(own_registered.json["connectionId"], okta_id.as_str());
@@ -322,7 +365,8 @@ fn every_route_status_and_body_is_as_the_openapi_document_says() {
         }
     }
     // ... and paths around the documented ones are 404.
-    let templates: Vec<String> = api.document["paths"].as_object().into_iter().flatten().map(|(t, _)| t.clone()).collect();
+    let templates: Vec<String> =
+        api.document["paths"].as_object().into_iter().flatten().map(|(t, _)| t.clone()).collect();
     let mut around: BTreeSet<String> =
         ["", "/", "/nope", "/Connections", "/connection", "/openapi", "/openapi.yaml", "/v2"].map(str::to_owned).into();
     for template in &templates {

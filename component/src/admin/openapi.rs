@@ -85,7 +85,8 @@ mod tests {
         let again = serve(&request("GET", "/admin/api/v1/openapi.json", &[("if-none-match", &etag)])).expect("served");
         assert_eq!(again.status, 304);
         assert!(again.body.is_empty());
-        let stale = serve(&request("GET", "/admin/api/v1/openapi.json", &[("if-none-match", "\"0\"")])).expect("served");
+        let stale =
+            serve(&request("GET", "/admin/api/v1/openapi.json", &[("if-none-match", "\"0\"")])).expect("served");
         assert_eq!(stale.status, 200);
     }
 
@@ -101,7 +102,9 @@ mod tests {
 
     #[test]
     fn other_paths_are_left_to_the_router() {
-        for path in ["/admin/api/v1/connections", "/admin/api/v1/openapi.json/x", "/admin/api/v1openapi.json", "/openapi.json"] {
+        for path in
+            ["/admin/api/v1/connections", "/admin/api/v1/openapi.json/x", "/admin/api/v1openapi.json", "/openapi.json"]
+        {
             assert!(serve(&request("GET", path, &[])).is_none(), "{path}");
         }
     }

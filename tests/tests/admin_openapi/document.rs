@@ -140,7 +140,9 @@ pub fn problems(document: &Value) -> Vec<String> {
                 out.push(format!("{at}: no responses"));
             }
             for status in responses.into_iter().flatten().map(|(s, _)| s) {
-                if !(status == "default" || status.len() == 3 && status.parse::<u16>().is_ok_and(|s| (100..600).contains(&s))) {
+                if !(status == "default"
+                    || status.len() == 3 && status.parse::<u16>().is_ok_and(|s| (100..600).contains(&s)))
+                {
                     out.push(format!("{at}: response key {status} is not a status code"));
                 }
             }

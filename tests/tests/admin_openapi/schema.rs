@@ -124,7 +124,9 @@ fn type_matches(name: &str, value: &Value) -> bool {
         "array" => value.is_array(),
         "string" => value.is_string(),
         "number" => value.is_number(),
-        "integer" => value.as_i64().is_some() || value.as_u64().is_some() || value.as_f64().is_some_and(|f| f.fract() == 0.0),
+        "integer" => {
+            value.as_i64().is_some() || value.as_u64().is_some() || value.as_f64().is_some_and(|f| f.fract() == 0.0)
+        }
         other => panic!("unknown type {other} in the document"),
     }
 }
@@ -238,7 +240,8 @@ fn the_validator_catches_what_it_claims_to() {
             "d": {"oneOf": [{"type": "string"}, {"type": "integer"}]}
         }
     });
-    let ok = serde_json::json!({"a": null, "b": ["2026-12-01T06:00:00Z", "2026-12-01T06:00:00.5+01:00"], "c": "x", "d": 1});
+    let ok =
+        serde_json::json!({"a": null, "b": ["2026-12-01T06:00:00Z", "2026-12-01T06:00:00.5+01:00"], "c": "x", "d": 1});
     assert_eq!(validate(&document, &schema, &ok, "$"), Vec::<String>::new());
     for bad in [
         serde_json::json!({}),
