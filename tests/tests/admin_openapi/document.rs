@@ -64,9 +64,7 @@ fn schemas(value: &Value, at: String, out: &mut Vec<(String, Value)>) {
         Value::Object(map) => {
             for (key, member) in map {
                 let here = format!("{at}/{key}");
-                if key == "schema" && member.is_object() {
-                    out.push((here, member.clone()));
-                } else if at == "#/components/schemas" {
+                if (key == "schema" && member.is_object()) || at == "#/components/schemas" {
                     out.push((here, member.clone()));
                 } else {
                     schemas(member, here, out);
