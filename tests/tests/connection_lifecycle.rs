@@ -83,7 +83,7 @@ fn rotation_with_grace_disable_and_audit_over_http() {
             "connection.created"
         ]
     );
-    assert_eq!(feed.json["events"][2]["detail"], "previous token valid for 2 s");
+    assert_eq!(feed.json["events"][3]["detail"], "previous token valid for 2 s");
     for token in [&acme.token, &renewed.token, &current.token] {
         assert!(!feed.json.to_string().contains(token.as_str()));
     }
