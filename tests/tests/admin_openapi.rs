@@ -325,10 +325,12 @@ fn every_route_status_and_body_is_as_the_openapi_document_says() {
     api.call("GET", "/connections/{id}/schemas/{urn}", &[&okta_id, BADGE], "", None, 404);
 
     // Maintenance.
-    let report = api.call("POST", "/check", &[], "", Some(&json!({})), 200);
+    let report = api.call("POST", "/maintenance/check", &[], "", Some(&json!({})), 200);
     assert_eq!(report.json["clean"], true, "{:?}", report.json);
+    api.call("POST", "/maintenance/check", &[], "repair=true", None, 200);
+    api.call("POST", "/maintenance/check", &[], "", Some(&json!({"repair": "yes"})), 400);
+    api.call("POST", "/maintenance/check", &[], "repair=maybe", None, 400);
     api.call("POST", "/check", &[], "", Some(&json!({"repair": true})), 200);
-    api.call("POST", "/check", &[], "", Some(&json!({"repair": "yes"})), 400);
 
     // Every documented operation refuses missing and wrong credentials, unless it is public.
     let mut values: BTreeMap<&str, String> = BTreeMap::new();
@@ -350,6 +352,8 @@ fn every_route_status_and_body_is_as_the_openapi_document_says() {
     // Deleting: 204, then 404; the tenant schema last (it is a probe value until then).
     api.call("DELETE", "/connections/{id}", &[&entra_id], "", None, 204);
     api.call("DELETE", "/connections/{id}", &[&entra_id], "", None, 404);
+    let progress = api.call("POST", "/maintenance/reclaim", &[], "", None, 200);
+    assert_eq!(progress.json["busy"], false, "{:?}", progress.json);
 
     // The router serves nothing the document leaves out: other methods are 405 ...
     let mut probes = 0;
