@@ -2,6 +2,7 @@
 //! Users, as JSON, behind the admin bearer token.
 
 mod auth;
+mod end_users;
 mod error;
 mod json;
 mod routes;

@@ -1,11 +1,11 @@
-//! Routing of `/admin/api/v1/...` requests to connection and End Users operations.
+//! Routing of `/admin/api/v1/...` requests to connection and End Users operations (the latter
+//! in `end_users`).
 
 use serde_json::{Value, json};
 
 use super::{AdminError, is_admin, json as shape};
 use crate::app::App;
 use crate::connection;
-use crate::end_users::{self, UserQuery};
 use crate::http::{Request, Response};
 
 /// The path prefix of the admin API.
@@ -37,7 +37,7 @@ fn optional_name(body: &Value) -> Result<Option<String>, AdminError> {
     }
 }
 
-fn number(request: &Request, name: &str, default: u32) -> Result<u32, AdminError> {
+pub(super) fn number(request: &Request, name: &str, default: u32) -> Result<u32, AdminError> {
     match request.query.get(name) {
         None | Some("") => Ok(default),
         Some(v) => v.parse().map_err(|_| AdminError::InvalidArgument(format!("{name} must be a non-negative integer"))),
@@ -48,6 +48,9 @@ fn route(app: &App<'_>, request: &Request, base: Option<&str>) -> Result<Respons
     let rest = request.path.strip_prefix(PREFIX).unwrap_or_default();
     let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
     let method = request.method.as_str();
+    if let Some(answer) = super::end_users::route(app, request, &segments, base) {
+        return answer;
+    }
     match (segments.as_slice(), method) {
         (["connections"], "GET") => {
             let all = connection::list(app, base)?;
@@ -90,15 +93,6 @@ fn route(app: &App<'_>, request: &Request, base: Option<&str>) -> Result<Respons
             let issued = connection::regenerate_token(app, id, base)?;
             Ok(Response::json(200, &shape::issued(&issued)).header("cache-control", "no-store"))
         }
-        (["users"], "GET") => {
-            let query = UserQuery {
-                connection: request.query.get("connection").filter(|c| !c.is_empty()).map(str::to_owned),
-                search: request.query.get("search").map(str::to_owned),
-                start_index: number(request, "startIndex", 1)?,
-                count: number(request, "count", 50)?,
-            };
-            Ok(Response::json(200, &shape::user_page(&end_users::list(app, &query)?)))
-        }
         (["check"], "POST") => {
             let repair = match body(request)?.get("repair") {
                 None | Some(Value::Null) => false,
@@ -110,7 +104,7 @@ fn route(app: &App<'_>, request: &Request, base: Option<&str>) -> Result<Respons
             Ok(Response::json(200, &shape::check_report(&report)).header("cache-control", "no-store"))
         }
         (["schemas", ..] | ["connections", _, "schemas", ..], _) => super::schemas::route(app, request, &segments),
-        (["connections"] | ["connections", _] | ["connections", _, "token"] | ["users"] | ["check"], _) => {
+        (["connections"] | ["connections", _] | ["connections", _, "token"] | ["check"], _) => {
             Err(AdminError::MethodNotAllowed)
         }
         _ => Err(AdminError::NotFound("no such admin API endpoint".into())),

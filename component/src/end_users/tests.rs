@@ -1,0 +1,1 @@
+//! End Users queries over summaries.
