@@ -342,3 +342,45 @@ pub fn read_all(store: &dyn KvStore, connections: &[&str]) -> Result<Vec<Vec<Sum
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::storage::connections::RecordState;
+
+    #[test]
+    fn a_row_stays_small_whatever_the_values() {
+        let huge = "\"\u{1}é".repeat(100_000);
+        let body = json!({"userName": huge, "displayName": huge, "name": {"givenName": huge, "familyName": huge},
+                          "emails": [{"value": huge}], "externalId": huge});
+        let record = ResourceRecord {
+            id: "0b5f3e4e-9f1c-4c1e-8a51-3c2d1e0f9a7b".into(),
+            state: RecordState::Live,
+            chunk: 1,
+            version: u64::MAX,
+            created: i64::MAX,
+            last_modified: i64::MAX,
+            unique: Vec::new(),
+            lookup: Vec::new(),
+            body,
+            writes: Vec::new(),
+        };
+        let row = Summary::of(&record);
+        assert!(encode(&row).len() <= 1_000, "{}", encode(&row).len());
+        assert!(row.user_name.starts_with("\"\u{1}é") && !row.user_name.is_empty());
+        assert_eq!(clip("short".into()), "short");
+    }
+
+    #[test]
+    fn display_name_falls_back_to_formatted_then_given_and_family() {
+        let fields = UserFields::of(&json!({"USERNAME": "u", "name": {"givenName": "Ada", "familyName": "Lovelace"}}));
+        assert_eq!((fields.user_name.as_str(), fields.display_name.as_deref()), ("u", Some("Ada Lovelace")));
+        let formatted = UserFields::of(&json!({"name": {"formatted": "Dr Ada", "givenName": "Ada"}}));
+        assert_eq!(formatted.display_name.as_deref(), Some("Dr Ada"));
+        let emails = json!({"emails": [{"value": "a@x"}, {"value": "b@x", "primary": true}], "active": "False"});
+        let fields = UserFields::of(&emails);
+        assert_eq!((fields.email.as_deref(), fields.active), (Some("b@x"), false));
+    }
+}
