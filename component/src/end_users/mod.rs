@@ -65,9 +65,10 @@ pub struct UserPage {
     pub users: Vec<EndUser>,
 }
 
-/// Whether a connection is enabled.
-pub(crate) fn enabled(_connection: &ConnectionRecord) -> bool {
-    true
+/// Whether a connection is enabled (records written before connections could be disabled
+/// read as enabled).
+pub(crate) fn enabled(connection: &ConnectionRecord) -> bool {
+    connection.enabled
 }
 
 #[cfg(test)]

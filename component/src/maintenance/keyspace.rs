@@ -11,7 +11,9 @@ use crate::storage::{StorageError, decode, keys};
 pub(crate) fn owner(key: &str) -> Option<&str> {
     let mut parts = key.splitn(3, '/');
     match parts.next()? {
-        "res" | "res-list" | "res-sum" | "res-uniq" | "res-idx" | "mem" | "member-of" | "schemas" => parts.next(),
+        "res" | "res-list" | "res-sum" | "res-uniq" | "res-idx" | "mem" | "member-of" | "schemas" | "health" => {
+            parts.next()
+        }
         _ => None,
     }
 }
