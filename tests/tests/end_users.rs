@@ -63,13 +63,17 @@ fn end_users_filters_sorts_pages_flags_duplicates_and_shows_a_user() {
     // The combined query: both connections (repeated and comma forms), active only, a search on
     // the family name, sorted by name descending, paged two at a time.
     let both = format!("connection={}&connection={}", okta.id, entra.id);
-    let (first, names) = users(&client, &format!("{both}&active=true&search=a&sortBy=name&sortOrder=descending&count=2"));
+    let (first, names) =
+        users(&client, &format!("{both}&active=true&search=a&sortBy=name&sortOrder=descending&count=2"));
     let total = first["totalResults"].as_u64().expect("total");
     assert_eq!(names.len(), 2);
     let mut every = names;
     let mut start = 3;
     while (start as u64) <= total {
-        let query = format!("connection={},{}&active=true&search=a&sortBy=name&sortOrder=descending&count=2&startIndex={start}", okta.id, entra.id);
+        let query = format!(
+            "connection={},{}&active=true&search=a&sortBy=name&sortOrder=descending&count=2&startIndex={start}",
+            okta.id, entra.id
+        );
         let (page, names) = users(&client, &query);
         assert_eq!(page["totalResults"].as_u64(), Some(total), "totalResults is the same on every page");
         assert_eq!(page["startIndex"], start);
@@ -108,7 +112,8 @@ fn end_users_filters_sorts_pages_flags_duplicates_and_shows_a_user() {
     assert_eq!(page["users"][0]["familyName"], "Baker");
 
     // A rename over SCIM is what search and sort see next.
-    let rename = json!({"schemas": [PATCH], "Operations": [{"op": "replace", "path": "userName", "value": "zoe@beta.example"}]});
+    let rename =
+        json!({"schemas": [PATCH], "Operations": [{"op": "replace", "path": "userName", "value": "zoe@beta.example"}]});
     assert_eq!(client.scim(&entra, "PATCH", &format!("/Users/{eve}"), Some(&rename)).status, 200);
     assert_eq!(users(&client, "search=eve@").1, vec!["zoe@beta.example"]);
     assert_eq!(users(&client, "sortBy=userName&sortOrder=descending&count=1").1, vec!["zoe@beta.example"]);

@@ -37,10 +37,17 @@ fn connections(request: &Request) -> Vec<String> {
     out
 }
 
-fn choice<T>(request: &Request, name: &str, allowed: &str, parse: fn(&str) -> Option<T>) -> Result<Option<T>, AdminError> {
+fn choice<T>(
+    request: &Request,
+    name: &str,
+    allowed: &str,
+    parse: fn(&str) -> Option<T>,
+) -> Result<Option<T>, AdminError> {
     match request.query.get(name) {
         None | Some("") => Ok(None),
-        Some(v) => parse(v).map(Some).ok_or_else(|| AdminError::InvalidArgument(format!("{name} must be one of {allowed}"))),
+        Some(v) => {
+            parse(v).map(Some).ok_or_else(|| AdminError::InvalidArgument(format!("{name} must be one of {allowed}")))
+        }
     }
 }
 

@@ -41,7 +41,12 @@ pub struct UserDetail {
 /// User `id` of connection `connection` (`None`: the connection has no visible user with that
 /// id; `NotFound`: no live connection has that id): five store calls (connection, record,
 /// group hints, membership entries, group records).
-pub fn get(app: &App<'_>, connection: &str, id: &str, base: Option<&str>) -> Result<Option<UserDetail>, ConnectionError> {
+pub fn get(
+    app: &App<'_>,
+    connection: &str,
+    id: &str,
+    base: Option<&str>,
+) -> Result<Option<UserDetail>, ConnectionError> {
     let record = ids::is_connection_id(connection)
         .then(|| connections::get(app.store, connection))
         .transpose()?
@@ -62,7 +67,7 @@ pub fn get(app: &App<'_>, connection: &str, id: &str, base: Option<&str>) -> Res
             display_name: g["display"].as_str().unwrap_or_default().to_owned(),
         })
         .collect();
-    groups.sort_by(|a, b| a.display_name.to_lowercase().cmp(&b.display_name.to_lowercase()));
+    groups.sort_by_key(|g| g.display_name.to_lowercase());
     Ok(Some(UserDetail {
         user: user_value,
         groups,

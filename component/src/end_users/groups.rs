@@ -5,11 +5,10 @@
 //! (256 per `get-many`) and their member lists' directories (one `get-many` per 256 groups).
 //! Tenants have groups by the hundred, not by the hundred thousand; see `docs/storage.md`.
 
-
 use serde_json::Value;
 
-use super::query::{SortOrder, contains, scope};
 use super::MAX_COUNT;
+use super::query::{SortOrder, contains, scope};
 use crate::app::App;
 use crate::connection::ConnectionError;
 use crate::storage::chunked_list::ChunkedList;
@@ -93,7 +92,11 @@ pub struct GroupPage {
 }
 
 fn text(body: &Value, name: &str) -> Option<String> {
-    body.as_object()?.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).and_then(|(_, v)| v.as_str()).map(str::to_owned)
+    body.as_object()?
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .and_then(|(_, v)| v.as_str())
+        .map(str::to_owned)
 }
 
 /// The groups of the connections in scope that match, sorted; `(group, connection name, last

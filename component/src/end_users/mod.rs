@@ -15,8 +15,8 @@ pub mod query;
 
 pub use query::{SortKey, SortOrder, UserQuery, list};
 
-pub use crate::storage::summaries::is_active;
 use crate::storage::connections::ConnectionRecord;
+pub use crate::storage::summaries::is_active;
 
 /// The largest page returned.
 pub const MAX_COUNT: u32 = 500;

@@ -214,11 +214,8 @@ pub fn list(app: &App<'_>, query: &UserQuery) -> Result<UserPage, ConnectionErro
             if needle.as_deref().is_some_and(|n| !matches(summary, n)) {
                 continue;
             }
-            let duplicate = summary
-                .email
-                .as_deref()
-                .and_then(|e| spread.get(&e.to_lowercase()))
-                .is_some_and(|(_, many)| *many);
+            let duplicate =
+                summary.email.as_deref().and_then(|e| spread.get(&e.to_lowercase())).is_some_and(|(_, many)| *many);
             if query.duplicates && !duplicate {
                 continue;
             }

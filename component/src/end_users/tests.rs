@@ -6,10 +6,10 @@ use serde_json::{Value, json};
 use crate::App;
 use crate::maintenance::{Options, check};
 use crate::scim::schema::USER;
-use crate::store::KvStore;
-use crate::store::faulty::Faults;
 use crate::storage::keys::Kind;
 use crate::storage::resources::Resources;
+use crate::store::KvStore;
+use crate::store::faulty::Faults;
 use crate::testing::{Harness, TestConnection, with_faults};
 
 const PATCH: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -31,7 +31,8 @@ fn users(h: &Harness, query: &str) -> (u64, Vec<String>) {
     let page = h.admin("GET", &format!("/users?{query}"), None);
     assert_eq!(page.status, 200, "{query}: {:?}", page.body_json());
     let body = page.body_json();
-    let names = body["users"].as_array().expect("users").iter().map(|u| u["userName"].as_str().unwrap_or("").to_owned());
+    let names =
+        body["users"].as_array().expect("users").iter().map(|u| u["userName"].as_str().unwrap_or("").to_owned());
     (body["totalResults"].as_u64().expect("total"), names.collect())
 }
 
@@ -100,7 +101,8 @@ fn summaries_follow_patch_put_delete_and_renames() {
     let a = h.connection("Acme");
     let id = create(&h, &a, person("old.name", "Olga", "Old", "old@example.com", true));
     create(&h, &a, person("zed", "Zed", "Zulu", "zed@example.com", true));
-    let rename = json!({"schemas": [PATCH], "Operations": [{"op": "replace", "path": "userName", "value": "new.name"}]});
+    let rename =
+        json!({"schemas": [PATCH], "Operations": [{"op": "replace", "path": "userName", "value": "new.name"}]});
     assert_eq!(h.scim(&a, "PATCH", &format!("/Users/{id}"), Some(rename)).status, 200);
     assert_eq!(users(&h, "search=old.name").0, 0);
     assert_eq!(users(&h, "search=new.name"), (1, vec!["new.name".to_owned()]));
@@ -111,7 +113,12 @@ fn summaries_follow_patch_put_delete_and_renames() {
     let replaced = person("new.name", "Olga", "Old", "aaa@example.com", true);
     assert_eq!(h.scim(&a, "PUT", &format!("/Users/{id}"), Some(replaced)).status, 200);
     assert_eq!(users(&h, "sortBy=email").1, vec!["new.name", "zed"]);
-    assert_eq!(users(&h, "search=old%40example"), (0, vec![]), "{:?}", h.admin("GET", "/users?search=old%40example", None).body_json());
+    assert_eq!(
+        users(&h, "search=old%40example"),
+        (0, vec![]),
+        "{:?}",
+        h.admin("GET", "/users?search=old%40example", None).body_json()
+    );
     assert_eq!(users(&h, "active=false").0, 0);
     assert_eq!(h.scim(&a, "DELETE", &format!("/Users/{id}"), None).status, 204);
     assert_eq!(users(&h, ""), (1, vec!["zed".to_owned()]));
@@ -176,7 +183,8 @@ fn writes_that_fail_midway_leave_summaries_that_readers_and_repair_make_true() {
             failed += usize::from(created.status >= 500);
             let Some(id) = created.body_json()["id"].as_str().map(str::to_owned) else { continue };
             let value = format!("renamed{i}");
-            let rename = json!({"schemas": [PATCH], "Operations": [{"op": "replace", "path": "userName", "value": value}]});
+            let rename =
+                json!({"schemas": [PATCH], "Operations": [{"op": "replace", "path": "userName", "value": value}]});
             failed += usize::from(h.scim(&a, "PATCH", &format!("/Users/{id}"), Some(rename)).status >= 500);
             if i % 4 == 0 {
                 failed += usize::from(h.scim(&a, "DELETE", &format!("/Users/{id}"), None).status >= 500);
@@ -202,7 +210,8 @@ fn writes_that_fail_midway_leave_summaries_that_readers_and_repair_make_true() {
         let names: Vec<String> = listed.users.iter().map(|u| u.user_name.clone()).collect();
         assert_eq!(names, truth);
         assert_eq!(listed.total_results as usize, truth.len());
-        let searched = crate::end_users::list(&app, &crate::end_users::UserQuery { search: Some("renamed".into()), ..query });
+        let searched =
+            crate::end_users::list(&app, &crate::end_users::UserQuery { search: Some("renamed".into()), ..query });
         let renamed = truth.iter().filter(|n| n.starts_with("renamed")).count();
         assert_eq!(searched.expect("search").total_results as usize, renamed);
     }
@@ -241,17 +250,22 @@ fn groups_list_filters_searches_sorts_and_counts_members() {
     let member = alice["users"][0]["id"].as_str().expect("id").to_owned();
     for (c, name, members) in [(&a, "Sales", vec![member.clone()]), (&a, "Admins", vec![]), (&b, "Sales EU", vec![])] {
         let members: Vec<Value> = members.iter().map(|m| json!({"value": m})).collect();
-        let body = json!({"schemas": [GROUP], "displayName": name, "externalId": format!("x-{name}"), "members": members});
+        let body =
+            json!({"schemas": [GROUP], "displayName": name, "externalId": format!("x-{name}"), "members": members});
         assert_eq!(h.scim(c, "POST", "/Groups", Some(body)).status, 201);
     }
     let page = h.admin("GET", "/groups?search=sales&sortBy=displayName&sortOrder=descending", None).body_json();
     assert_eq!(page["totalResults"], 2);
-    let names: Vec<&str> = page["groups"].as_array().expect("groups").iter().map(|g| g["displayName"].as_str().unwrap_or("")).collect();
+    let names: Vec<&str> =
+        page["groups"].as_array().expect("groups").iter().map(|g| g["displayName"].as_str().unwrap_or("")).collect();
     assert_eq!(names, vec!["Sales EU", "Sales"]);
     assert_eq!(page["groups"][1]["memberCount"], 1);
     assert_eq!(page["groups"][1]["connectionName"], "Acme");
     let only_a = h.admin("GET", &format!("/groups?connection={}&sortBy=displayName&count=1&startIndex=2", a.id), None);
     let only_a = only_a.body_json();
-    assert_eq!((only_a["totalResults"].as_u64(), only_a["groups"][0]["displayName"].as_str()), (Some(2), Some("Sales")));
+    assert_eq!(
+        (only_a["totalResults"].as_u64(), only_a["groups"][0]["displayName"].as_str()),
+        (Some(2), Some("Sales"))
+    );
     assert_eq!(h.admin("GET", "/groups?sortBy=userName", None).status, 400);
 }

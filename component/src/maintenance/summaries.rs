@@ -35,7 +35,8 @@ pub(crate) fn check_page(
     };
     let by_id: HashMap<&str, &Summary> = rows.iter().map(|r| (r.id.as_str(), r)).collect();
     let listed: HashSet<&str> = listed.iter().map(String::as_str).collect();
-    let unlisted: HashSet<String> = rows.iter().filter(|r| !listed.contains(r.id.as_str())).map(|r| r.id.clone()).collect();
+    let unlisted: HashSet<String> =
+        rows.iter().filter(|r| !listed.contains(r.id.as_str())).map(|r| r.id.clone()).collect();
     if !unlisted.is_empty() {
         checker.unfinished(
             "summary-unlisted",
