@@ -9,7 +9,9 @@ use std::rc::Rc;
 
 use crate::app::App;
 use crate::connection::{self, ConnectionError, ConnectionView, Issued};
-use crate::end_users::{self, EndUser, UserPage, UserQuery};
+use crate::end_users::detail::UserDetail;
+use crate::end_users::groups::{GroupPage, GroupQuery, GroupSortKey};
+use crate::end_users::{self, EndUser, SortKey, SortOrder, UserPage, UserQuery};
 use crate::env::Env;
 use crate::store::clock::SystemClock;
 use crate::store::{CasHandle, Clock, ExclusiveCreate, KvStore, StoreError, SwapError, Tolerant};
@@ -231,13 +233,17 @@ fn wit_user(user: EndUser) -> wit_admin::EndUser {
         id: user.id,
         connection_id: user.connection_id,
         connection_name: user.connection_name,
+        connection_enabled: user.connection_enabled,
         user_name: user.user_name,
         display_name: user.display_name,
+        given_name: user.given_name,
+        family_name: user.family_name,
         email: user.email,
         external_id: user.external_id,
         active: user.active,
         created: user.created,
         last_modified: user.last_modified,
+        duplicate: user.duplicate,
     }
 }
 
@@ -249,7 +255,82 @@ fn wit_page(page: UserPage) -> wit_admin::UserPage {
     }
 }
 
-/// Runs `f` with an app over the bucket, mapping errors to the WIT admin error.
+fn sort_order(order: wit_admin::SortOrder) -> SortOrder {
+    match order {
+        wit_admin::SortOrder::Ascending => SortOrder::Ascending,
+        wit_admin::SortOrder::Descending => SortOrder::Descending,
+    }
+}
+
+fn user_query(query: wit_admin::UserQuery) -> UserQuery {
+    UserQuery {
+        connections: query.connection_ids,
+        active: query.active,
+        search: query.search,
+        sort_by: query.sort_by.map(|key| match key {
+            wit_admin::UserSortKey::UserName => SortKey::UserName,
+            wit_admin::UserSortKey::Name => SortKey::Name,
+            wit_admin::UserSortKey::Email => SortKey::Email,
+            wit_admin::UserSortKey::Connection => SortKey::Connection,
+            wit_admin::UserSortKey::LastModified => SortKey::LastModified,
+        }),
+        sort_order: sort_order(query.sort_order),
+        duplicates: query.duplicates,
+        start_index: query.start_index,
+        count: query.count,
+    }
+}
+
+fn wit_detail(detail: UserDetail) -> wit_admin::UserDetail {
+    wit_admin::UserDetail {
+        user_json: detail.user.to_string(),
+        groups: detail
+            .groups
+            .into_iter()
+            .map(|g| wit_admin::GroupRef { id: g.id, display_name: g.display_name })
+            .collect(),
+        connection_id: detail.connection.id,
+        connection_name: detail.connection.name,
+        connection_enabled: detail.connection_enabled,
+    }
+}
+
+fn group_query(query: wit_admin::GroupQuery) -> GroupQuery {
+    GroupQuery {
+        connections: query.connection_ids,
+        search: query.search,
+        sort_by: query.sort_by.map(|key| match key {
+            wit_admin::GroupSortKey::DisplayName => GroupSortKey::DisplayName,
+            wit_admin::GroupSortKey::Connection => GroupSortKey::Connection,
+            wit_admin::GroupSortKey::LastModified => GroupSortKey::LastModified,
+        }),
+        sort_order: sort_order(query.sort_order),
+        start_index: query.start_index,
+        count: query.count,
+    }
+}
+
+fn wit_group_page(page: GroupPage) -> wit_admin::GroupPage {
+    wit_admin::GroupPage {
+        total_results: page.total_results,
+        start_index: page.start_index,
+        groups: page
+            .groups
+            .into_iter()
+            .map(|g| wit_admin::EndGroup {
+                id: g.id,
+                connection_id: g.connection_id,
+                connection_name: g.connection_name,
+                display_name: g.display_name,
+                external_id: g.external_id,
+                member_count: g.member_count,
+                created: g.created,
+                last_modified: g.last_modified,
+            })
+            .collect(),
+    }
+}
+
 fn with_app<T>(f: impl FnOnce(&App<'_>, Option<&str>) -> Result<T, ConnectionError>) -> Result<T, wit_admin::Error> {
     let store = WasiStore::open_for_product().map_err(|e| wit_admin::Error::Storage(e.to_string()))?;
     let app = App::new(&store, &WasiEnv);
@@ -314,13 +395,18 @@ impl wit_admin::Guest for Component {
     }
 
     fn list_users(query: wit_admin::UserQuery) -> Result<wit_admin::UserPage, wit_admin::Error> {
-        let query = UserQuery {
-            connection: query.connection_id,
-            search: query.search,
-            start_index: query.start_index,
-            count: query.count,
-        };
-        with_app(|app, _| end_users::list(app, &query)).map(wit_page)
+        with_app(|app, _| end_users::list(app, &user_query(query))).map(wit_page)
+    }
+
+    fn get_user(connection_id: String, id: String) -> Result<wit_admin::UserDetail, wit_admin::Error> {
+        match with_app(|app, base| end_users::detail::get(app, &connection_id, &id, base))? {
+            Some(detail) => Ok(wit_detail(detail)),
+            None => Err(wit_admin::Error::NotFound),
+        }
+    }
+
+    fn list_groups(query: wit_admin::GroupQuery) -> Result<wit_admin::GroupPage, wit_admin::Error> {
+        with_app(|app, _| end_users::groups::list(app, &group_query(query))).map(wit_group_page)
     }
 }
 

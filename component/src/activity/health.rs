@@ -8,13 +8,15 @@
 //! - `health/{id}/inactive`: a counter of inactive users, moved by the writes that change a
 //!   user's `active` (checked and repaired by the store check);
 //! - `health/{id}`: a document read together with the connection record when a request
-//!   authenticates (the same `get-many`, no extra call), rewritten (one `set`) only when it
-//!   changes: a success at most once a minute (or at once after a failure), a new failure (or
+//!   authenticates (the same `get-many`, no extra call), and merged (compare-and-swap: the
+//!   lower of two marks of an hour, the later success or failure) only when the request has news
+//!   for it: a success at most once a minute (or at once after a failure), a new failure (or
 //!   the same one again after ten seconds), and the first request of each hour, which marks
 //!   the request counter so that "requests in the last 24 hours" is the counter minus the mark
 //!   of the first hour of the window.
 //!
-//! Writes are blind: two hosts writing at once keep one of two nearly equal documents. Only
+//! Concurrent requests merge, so none undoes another's news (the lowest mark of an hour wins,
+//! which counts every request of it). Only
 //! requests that authenticate count: a wrong token is not attributable to the connection (and
 //! writing for it would let anyone make the store work).
 
@@ -25,7 +27,7 @@ use crate::app::App;
 use crate::http::Response;
 use crate::storage::stats::Stats;
 use crate::storage::{StorageError, keys};
-use crate::store::KvStore;
+use crate::store::{KvStore, Update};
 
 /// How stale `lastSuccessAt` may be: a success is written at most this often.
 pub const SUCCESS_EVERY_MS: i64 = 60_000;
@@ -100,25 +102,56 @@ fn failure_detail(response: &Response) -> String {
     detail.chars().take(DETAIL_CHARS).collect()
 }
 
-/// Counts one authenticated request of `connection` answered with `response`, and rewrites
-/// the health document `doc` (as read when the request authenticated) when it changed.
+/// What one request has to add to the health document.
+struct News {
+    mark: Option<(i64, i64)>,
+    success: Option<i64>,
+    failure: Option<Failure>,
+}
+
+impl News {
+    /// `doc` with this news merged in: the lower mark of an hour (concurrent first requests of
+    /// an hour each propose one; the lowest counts them all), the later success, the later
+    /// failure.
+    fn apply(&self, mut doc: HealthDoc) -> HealthDoc {
+        if let Some((hour, before)) = self.mark {
+            match doc.marks.iter_mut().find(|(h, _)| *h == hour) {
+                Some(mark) => mark.1 = mark.1.min(before),
+                None => {
+                    doc.marks.push((hour, before));
+                    doc.marks.sort_unstable();
+                    let excess = doc.marks.len().saturating_sub(MARKS);
+                    doc.marks.drain(..excess);
+                }
+            }
+        }
+        if let Some(at) = self.success {
+            doc.last_success_at = Some(doc.last_success_at.map_or(at, |t| t.max(at)));
+        }
+        if let Some(failure) = &self.failure
+            && doc.last_failure.as_ref().is_none_or(|f| f.at <= failure.at)
+        {
+            doc.last_failure = Some(failure.clone());
+        }
+        doc
+    }
+}
+
+/// Counts one authenticated request of `connection` answered with `response`, and merges its
+/// news into the health document when `doc` (as read when the request authenticated) lacks
+/// it: one `increment`, and a compare-and-swap only then.
 pub fn record(app: &App<'_>, connection: &str, doc: &HealthDoc, response: &Response) -> Result<(), StorageError> {
     let now = app.now();
     let n = app.store.increment(&keys::health_requests(connection), 1)?;
     let hour = now.div_euclid(HOUR_MS);
-    let mut next = doc.clone();
-    let mut due = false;
-    if next.marks.last().is_none_or(|(h, _)| *h < hour) {
-        next.marks.push((hour, n - 1));
-        let excess = next.marks.len().saturating_sub(MARKS);
-        next.marks.drain(..excess);
-        due = true;
+    let mut news = News { mark: None, success: None, failure: None };
+    if doc.marks.last().is_none_or(|(h, _)| *h < hour) {
+        news.mark = Some((hour, n - 1));
     }
     if response.status < 400 {
         let failed_since = doc.last_failure.as_ref().is_some_and(|f| doc.last_success_at.is_none_or(|s| f.at >= s));
         if failed_since || doc.last_success_at.is_none_or(|t| now - t >= SUCCESS_EVERY_MS) {
-            next.last_success_at = Some(now);
-            due = true;
+            news.success = Some(now);
         }
     } else {
         let detail = failure_detail(response);
@@ -127,14 +160,16 @@ pub fn record(app: &App<'_>, connection: &str, doc: &HealthDoc, response: &Respo
             .as_ref()
             .is_some_and(|f| f.status == response.status && f.detail == detail && now - f.at < FAILURE_EVERY_MS);
         if !repeated {
-            next.last_failure = Some(Failure { at: now, status: response.status, detail });
-            due = true;
+            news.failure = Some(Failure { at: now, status: response.status, detail });
         }
     }
-    if due {
-        app.store.set(&keys::health(connection), &serde_json::to_vec(&next).unwrap_or_default())?;
+    if news.mark.is_none() && news.success.is_none() && news.failure.is_none() {
+        return Ok(());
     }
-    Ok(())
+    crate::store::update(app.store, &keys::health(connection), |current| {
+        let merged = news.apply(HealthDoc::decode(current));
+        Ok::<_, StorageError>(Update::Write(serde_json::to_vec(&merged).unwrap_or_default(), ()))
+    })
 }
 
 /// The health of each of `connections` (with their resource counts `stats`, in the same
@@ -197,16 +232,18 @@ mod tests {
     }
 
     #[test]
-    fn a_request_costs_one_call_unless_its_news_must_be_written() {
+    fn a_request_costs_one_call_unless_its_news_must_be_merged() {
+        // Merging is a compare-and-swap: the handle, its read and the swap.
+        const MERGE: usize = 3;
         let (store, env) = (MemoryStore::default(), TestEnv::default());
         let t0 = 1_767_225_600_000; // an hour's start
-        assert_eq!(request(&store, &env, t0, 200, ""), 2, "first of the hour: count and document");
+        assert_eq!(request(&store, &env, t0, 200, ""), 1 + MERGE, "first of the hour: count and document");
         assert_eq!(request(&store, &env, t0 + 1_000, 200, ""), 1, "count only");
-        assert_eq!(request(&store, &env, t0 + 2_000, 409, "taken"), 2, "a new failure is written");
+        assert_eq!(request(&store, &env, t0 + 2_000, 409, "taken"), 1 + MERGE, "a new failure is written");
         assert_eq!(request(&store, &env, t0 + 3_000, 409, "taken"), 1, "the same failure again");
-        assert_eq!(request(&store, &env, t0 + 4_000, 200, ""), 2, "the first success after a failure");
+        assert_eq!(request(&store, &env, t0 + 4_000, 200, ""), 1 + MERGE, "the first success after a failure");
         assert_eq!(request(&store, &env, t0 + 5_000, 200, ""), 1);
-        assert_eq!(request(&store, &env, t0 + 65_000, 200, ""), 2, "a minute later");
+        assert_eq!(request(&store, &env, t0 + 65_000, 200, ""), 1 + MERGE, "a minute later");
         let h = health(&store, t0 + 66_000);
         assert_eq!(h.requests_24h, 7);
         assert_eq!(h.last_success_at, Some(t0 + 65_000));
@@ -233,6 +270,23 @@ mod tests {
         assert_eq!(doc.marks.len(), MARKS);
         assert_eq!(health(&store, t0 + 59 * HOUR_MS).requests_24h, 24);
         assert_eq!(health(&store, t0 + 59 * HOUR_MS).last_failure.map(|f| f.status), Some(500));
+    }
+
+    #[test]
+    fn concurrent_first_requests_of_an_hour_are_all_counted() {
+        let (store, env) = (MemoryStore::default(), TestEnv::default());
+        let t0 = 1_767_225_600_000;
+        env.millis.set(t0);
+        // Three requests authenticate before any of them records: each sees no mark.
+        let empty = HealthDoc::default();
+        let app = App::new(&store, &env);
+        for status in [200, 200, 500] {
+            record(&app, "c", &empty, &answer(status, "x")).expect("record");
+        }
+        let h = health(&store, t0 + 10);
+        assert_eq!(h.requests_24h, 3);
+        assert!(h.last_success_at.is_some());
+        assert_eq!(h.last_failure.map(|f| f.status), Some(500));
     }
 
     #[test]

@@ -5,6 +5,8 @@ use serde_json::{Value, json};
 use crate::activity::Event;
 use crate::activity::health::Health;
 use crate::connection::{ConnectionPage, ConnectionView, Issued};
+use crate::end_users::detail::UserDetail;
+use crate::end_users::groups::EndGroup;
 use crate::end_users::{EndUser, UserPage};
 use crate::time::Timestamp;
 
@@ -85,13 +87,45 @@ pub fn end_user(user: &EndUser) -> Value {
         "id": user.id,
         "connectionId": user.connection_id,
         "connectionName": user.connection_name,
+        "connectionEnabled": user.connection_enabled,
         "userName": user.user_name,
         "displayName": user.display_name,
+        "givenName": user.given_name,
+        "familyName": user.family_name,
         "email": user.email,
         "externalId": user.external_id,
         "active": user.active,
         "created": user.created,
         "lastModified": user.last_modified,
+        "duplicate": user.duplicate,
+    })
+}
+
+/// One End User in full: `{"user": SCIM resource, "groups": [{"id", "displayName"}],
+/// "connection": {"id", "name", "enabled"}}`.
+pub fn user_detail(detail: &UserDetail) -> Value {
+    json!({
+        "user": detail.user,
+        "groups": detail.groups.iter().map(|g| json!({"id": g.id, "displayName": g.display_name})).collect::<Vec<_>>(),
+        "connection": {
+            "id": detail.connection.id,
+            "name": detail.connection.name,
+            "enabled": detail.connection_enabled,
+        },
+    })
+}
+
+/// A group of the groups list.
+pub fn end_group(group: &EndGroup) -> Value {
+    json!({
+        "id": group.id,
+        "connectionId": group.connection_id,
+        "connectionName": group.connection_name,
+        "displayName": group.display_name,
+        "externalId": group.external_id,
+        "memberCount": group.member_count,
+        "created": group.created,
+        "lastModified": group.last_modified,
     })
 }
 

@@ -3,6 +3,7 @@
 
 mod audit;
 mod auth;
+mod end_users;
 mod error;
 mod json;
 mod maintenance;

@@ -1,11 +1,11 @@
-//! Routing of `/admin/api/v1/...` requests to connection and End Users operations.
+//! Routing of `/admin/api/v1/...` requests to connection and End Users operations (the latter
+//! in `end_users`).
 
 use serde_json::{Value, json};
 
 use super::{AdminError, is_admin, json as shape};
 use crate::app::App;
 use crate::connection;
-use crate::end_users::{self, UserQuery};
 use crate::http::{Request, Response};
 
 /// The path prefix of the admin API.
@@ -66,6 +66,9 @@ fn route(app: &App<'_>, request: &Request, base: Option<&str>) -> Result<Respons
     if let Some(answer) = super::maintenance::route(app, request, &segments) {
         return answer;
     }
+    if let Some(answer) = super::end_users::route(app, request, &segments, base) {
+        return answer;
+    }
     match (segments.as_slice(), method) {
         (["connections"], "GET") => {
             let start_index = number(request, "startIndex", 1)?;
@@ -118,18 +121,9 @@ fn route(app: &App<'_>, request: &Request, base: Option<&str>) -> Result<Respons
             let issued = connection::regenerate_token(app, id, grace, base)?;
             Ok(Response::json(200, &shape::issued(&issued)).header("cache-control", "no-store"))
         }
-        (["users"], "GET") => {
-            let query = UserQuery {
-                connection: request.query.get("connection").filter(|c| !c.is_empty()).map(str::to_owned),
-                search: request.query.get("search").map(str::to_owned),
-                start_index: number(request, "startIndex", 1)?,
-                count: number(request, "count", 50)?,
-            };
-            Ok(Response::json(200, &shape::user_page(&end_users::list(app, &query)?)))
-        }
         (["audit"], "GET") => super::audit::route(app, request),
         (["schemas", ..] | ["connections", _, "schemas", ..], _) => super::schemas::route(app, request, &segments),
-        (["connections"] | ["connections", _] | ["connections", _, "token"] | ["users"] | ["audit"], _) => {
+        (["connections"] | ["connections", _] | ["connections", _, "token"] | ["audit"], _) => {
             Err(AdminError::MethodNotAllowed)
         }
         _ => Err(AdminError::NotFound("no such admin API endpoint".into())),

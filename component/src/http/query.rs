@@ -30,6 +30,11 @@ impl Query {
         self.pairs.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
+    /// Every value of parameter `name`, in order (a repeated parameter).
+    pub fn get_all<'q>(&'q self, name: &'q str) -> impl Iterator<Item = &'q str> + 'q {
+        self.pairs.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
     /// Whether a value of parameter `name` decoded to bytes that are not UTF-8 (`%FF`): such a
     /// value cannot be what the client meant, and [`Query::get`] gives it with U+FFFD in their
     /// place.

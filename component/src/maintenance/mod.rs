@@ -23,6 +23,7 @@ mod memberships;
 mod report;
 mod resources;
 mod seen;
+mod summaries;
 
 pub use report::{MAX_FINDINGS, Report, Unfinished, Violation};
 

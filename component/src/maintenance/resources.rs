@@ -57,22 +57,27 @@ fn check_listing(
     let list_prefix = keys::resource_list(connection, kind);
     list.scan(CHUNKS_PER_CALL, |chunk| {
         checker.directory_behind(&list, &list_prefix, &chunk)?;
+        let mut records = Vec::new();
         for batch in chunk.ids.chunks(RECORDS_PER_CALL) {
-            check_listed(checker, &resources, chunk.n, batch, live)?;
+            records.extend(check_listed(checker, &resources, chunk.n, batch, live)?);
+        }
+        if kind == Kind::User {
+            super::summaries::check_page(checker, connection, chunk.n, &chunk.ids, &records)?;
         }
         Ok(())
     })
 }
 
 /// Checks listed ids of chunk `n`: each has a record, in a state a protocol explains; live
-/// ones sit in the right chunk, hold their claims and are in their lookup indexes.
+/// ones sit in the right chunk, hold their claims and are in their lookup indexes. Returns
+/// the live records.
 fn check_listed(
     checker: &mut Checker<'_, '_>,
     resources: &Resources<'_>,
     n: u32,
     ids: &[String],
     live: &mut Live,
-) -> Result<(), StorageError> {
+) -> Result<Vec<ResourceRecord>, StorageError> {
     let store = checker.app.store;
     let stamp = checker.stamp();
     let list = resources.list();
@@ -112,6 +117,7 @@ fn check_listed(
                     false,
                     || {
                         resources.index_remove(id, &record.lookup)?;
+                        resources.unsummarize(n, id)?;
                         list.remove(n, id)?;
                         Ok(store.delete(key)?)
                     },
@@ -143,7 +149,8 @@ fn check_listed(
         records.push(record);
     }
     check_indexes(checker, resources, &records)?;
-    check_claims_held(checker, resources, &records)
+    check_claims_held(checker, resources, &records)?;
+    Ok(records)
 }
 
 /// Whether a pending record is committed: its first uniqueness claim names it.
@@ -163,6 +170,7 @@ fn finish_delete(
     let store = resources.store();
     resources.release_all(&record.id, &record.unique, now)?;
     resources.index_remove(&record.id, &record.lookup)?;
+    resources.unsummarize(record.chunk, &record.id)?;
     if let Some(n) = chunk {
         resources.list().remove(n, &record.id)?;
     }

@@ -82,6 +82,28 @@ pub(crate) fn reclaim_lists(store: &dyn KvStore, c: &str, budget: usize) -> Resu
     Ok((deleted, false))
 }
 
+/// Summary pages probed per store call.
+const SUMMARY_PAGES_PER_CALL: u32 = 64;
+
+/// Deletes the End Users summary pages of connection `c` (`res-sum/{c}/u/1`, `/2`, …: one
+/// per chunk the user list had, numbered from 1 without gaps), a batch of pages at a time until
+/// a batch finds none. Returns the pages deleted.
+fn delete_summary_pages(store: &dyn KvStore, c: &str) -> Result<usize, StorageError> {
+    let prefix = keys::resource_summaries(c);
+    let mut deleted = 0;
+    for first in (1..).step_by(SUMMARY_PAGES_PER_CALL as usize) {
+        let probe: Vec<String> = (first..first + SUMMARY_PAGES_PER_CALL).map(|k| keys::chunk(&prefix, k)).collect();
+        let values = store.get_many(&probe)?;
+        let found: Vec<String> = probe.into_iter().zip(values).filter_map(|(k, v)| v.map(|_| k)).collect();
+        if found.is_empty() {
+            return Ok(deleted);
+        }
+        deleted += found.len();
+        store.delete_many(&found)?;
+    }
+    Ok(deleted)
+}
+
 /// Where the key-space sweep of a connection stands.
 #[derive(Serialize, Deserialize)]
 struct Sweep {
@@ -118,10 +140,11 @@ pub(crate) fn sweep(store: &dyn KvStore, c: &str, budget: usize) -> Result<(usiz
 /// sweep's cursor, its record. Returns the keys deleted.
 pub(crate) fn finish(store: &dyn KvStore, c: &str) -> Result<usize, StorageError> {
     crate::storage::schemas::forget(store, c)?;
+    let summaries = delete_summary_pages(store, c)?;
     store.delete_many(&[keys::health(c), keys::health_requests(c), keys::health_inactive(c)])?;
     if read_json::<Sweep>(store, keys::RECLAIM_SWEEP)?.is_some_and(|s| s.id == c) {
         store.delete(keys::RECLAIM_SWEEP)?;
     }
     crate::storage::connections::forget(store, c)?;
-    Ok(5)
+    Ok(5 + summaries)
 }

@@ -96,6 +96,12 @@ pub fn resource_index(connection: &str, kind: Kind, attribute: &str, value: &str
     format!("res-idx/{connection}/{}/{attribute}/{}", kind.tag(), digest(value))
 }
 
+/// Prefix of the summary pages of a connection's users: page `{prefix}/{k}` holds the
+/// summaries of the ids in chunk `k` of the user list.
+pub fn resource_summaries(connection: &str) -> String {
+    format!("res-sum/{connection}/u")
+}
+
 /// Prefix of the chunked list of a connection's resources of one kind.
 pub fn resource_list(connection: &str, kind: Kind) -> String {
     format!("res-list/{connection}/{}", kind.tag())

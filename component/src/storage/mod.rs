@@ -7,6 +7,8 @@
 //!   ([`unique`]); the claim is the commit point of a create;
 //! - ordered listings are chunked id lists ([`chunked_list`]), so no value grows unboundedly;
 //! - counts are the listings' lengths, read from their directories ([`stats`]);
+//! - End Users filters and sorts on per-user summaries kept in pages beside the user list
+//!   ([`summaries`]);
 //! - registered custom extension schemas are one CAS-written document per scope ([`schemas`]);
 //! - multi-key changes are ordered so that a crash between two writes leaves a state that
 //!   reads correctly: readers skip what is not committed, and stale claims are reclaimed.
@@ -18,6 +20,7 @@ pub mod members;
 pub mod resources;
 pub mod schemas;
 pub mod stats;
+pub mod summaries;
 pub mod unique;
 
 mod error;

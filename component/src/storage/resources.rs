@@ -15,6 +15,7 @@ use serde_json::Value;
 use super::chunked_list::ChunkedList;
 use super::connections::RecordState;
 use super::keys::{self, Kind};
+use super::summaries::Summaries;
 use super::unique::{self, Claimed, Holder};
 use super::{StorageError, decode, encode, read_json};
 use crate::store::{KvStore, StoreError, Swapped, Update};
@@ -175,6 +176,20 @@ impl<'a> Resources<'a> {
         Ok(self.get_many(&ids)?.into_iter().filter(|r| r.lookup.contains(value)).collect())
     }
 
+    /// The summary pages End Users reads (users only): one CAS per user write.
+    fn summaries(&self) -> Option<Summaries<'a>> {
+        (self.kind == Kind::User).then(|| Summaries::new(self.store, self.connection))
+    }
+
+    /// Removes `id`'s summary from page `chunk` (users only; after its record is `Deleted` or
+    /// its create abandoned).
+    pub(crate) fn unsummarize(&self, chunk: u32, id: &str) -> Result<(), StorageError> {
+        match self.summaries() {
+            Some(summaries) => summaries.remove(chunk, id),
+            None => Ok(()),
+        }
+    }
+
     pub(crate) fn list(&self) -> ChunkedList<'a> {
         ChunkedList::new(self.store, keys::resource_list(self.connection, self.kind))
     }
@@ -240,9 +255,13 @@ impl<'a> Resources<'a> {
         let chunk = self.list().append(&record.id)?;
         record.chunk = chunk;
         self.store.set(&key, &encode(&record))?;
+        if let Some(summaries) = self.summaries() {
+            summaries.upsert(chunk, &record)?;
+        }
         self.index_add(&record.id, &record.lookup)?;
         if let Some(attribute) = self.claim_all(&record.id, &record.unique, now)? {
             self.index_remove(&record.id, &record.lookup)?;
+            self.unsummarize(chunk, &record.id)?;
             self.list().remove(chunk, &record.id)?;
             self.store.delete(&key)?;
             return Err(WriteError::Conflict(attribute));
@@ -369,6 +388,9 @@ impl<'a> Resources<'a> {
                     (handle, current) = (fresh, now_bytes);
                 }
                 _ => {
+                    if let Some(summaries) = self.summaries() {
+                        summaries.upsert(new.chunk, &new)?;
+                    }
                     self.release_all(id, &dropped, now)?;
                     self.index_remove(id, &unindexed)?;
                     return Ok(new);
@@ -397,6 +419,7 @@ impl<'a> Resources<'a> {
             record.last_modified = now;
             Ok(crate::store::Update::Write(encode(&record), record))
         })?;
+        self.unsummarize(record.chunk, id)?;
         self.release_all(id, &record.unique, now)?;
         self.index_remove(id, &record.lookup)?;
         self.list().remove(record.chunk, id)?;

@@ -7,6 +7,11 @@
 //! Calls go straight to `Host::handle` (no HTTP), so the figures are the component and the
 //! store, not the network stack.
 //!
+//! Then the End Users queries of the admin API over the whole tenant (that connection and a
+//! second one of 100 users whose emails repeat the first's): search, each sort key,
+//! `active=false` (one user in ten is inactive) and `duplicates=email`. These read every user's
+//! summary, so they grow with the size; the goal is well under a second at 100,000 users.
+//!
 //! With `--check` it also runs the whole-store consistency check (`idplex check`) at each size
 //! and prints its time, the guest's peak linear memory and the keys walked: the check streams
 //! the key space, so its memory must stay flat while its time grows with the store.
@@ -82,6 +87,7 @@ struct Figures {
     size: usize,
     create_per_sec: f64,
     reads: Vec<(&'static str, Duration, Duration)>,
+    end_users: Vec<(&'static str, Duration, Duration)>,
     check: Option<CheckOutcome>,
 }
 
@@ -141,7 +147,8 @@ fn run(size: usize, samples: usize, root: Option<&std::path::Path>, with_check: 
             .map(|i| {
                 json!({"method": "POST", "path": "/Users", "bulkId": format!("b{i}"),
                        "data": {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": format!("user{i}@bench.example"),
-                                "name": {"givenName": "Bench", "familyName": format!("User {i}")}, "active": true}})
+                                "name": {"givenName": "Bench", "familyName": format!("User {i}")}, "active": i % 10 != 0,
+                                "emails": [{"value": format!("user{i}@bench.example"), "primary": true}]}})
             })
             .collect();
         let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": operations});
@@ -177,8 +184,59 @@ fn run(size: usize, samples: usize, root: Option<&std::path::Path>, with_check: 
         call(&host, "GET", &format!("{base}/Users?startIndex={late}&count=100"), &token, None).0
     });
     reads.push(("late page (count=100)", m, p));
+    let end_users = end_users(&host, size, samples.min(30), &mut rng);
     let check = with_check.then(|| check(dir.path(), size));
-    Figures { size, create_per_sec, reads, check }
+    Figures { size, create_per_sec, reads, end_users, check }
+}
+
+/// A second connection of 100 users whose emails repeat the first connection's (in upper
+/// case), then the End Users queries, each `samples` times.
+fn end_users(host: &Host, size: usize, samples: usize, rng: &mut Lcg) -> Vec<(&'static str, Duration, Duration)> {
+    let (_, second) = call(host, "POST", "/admin/api/v1/connections", ADMIN, Some(&json!({"name": "Bench B"})));
+    let base = format!("/scim/v2/{}", second["id"].as_str().unwrap_or_default());
+    let token = second["token"].as_str().unwrap_or_default().to_owned();
+    let operations: Vec<Value> = (0..100.min(size))
+        .map(|i| {
+            json!({"method": "POST", "path": "/Users", "bulkId": format!("d{i}"),
+                   "data": {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": format!("twin{i}"),
+                            "emails": [{"value": format!("USER{i}@BENCH.EXAMPLE"), "primary": true}]}})
+        })
+        .collect();
+    let body = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:BulkRequest"], "Operations": operations});
+    assert_eq!(call(host, "POST", &format!("{base}/Bulk"), &token, Some(&body)).0, 200);
+    let admin = |query: String| {
+        let (status, page) = call(host, "GET", &format!("/admin/api/v1/users?{query}"), ADMIN, None);
+        assert!(status == 200 && page["totalResults"].as_u64().is_some(), "{query}: {page}");
+        status
+    };
+    let inactive = call(host, "GET", "/admin/api/v1/users?active=false&count=1", ADMIN, None).1;
+    assert_eq!(inactive["totalResults"].as_u64(), Some(size.div_ceil(10) as u64));
+    let twins = call(host, "GET", "/admin/api/v1/users?duplicates=email&count=1", ADMIN, None).1;
+    assert_eq!(twins["totalResults"].as_u64(), Some(2 * 100.min(size) as u64));
+    let mut out = Vec::new();
+    let (m, p) = measure(host, samples, |_| admin("count=50".into()));
+    out.push(("page 1, no filter", m, p));
+    let (m, p) = measure(host, samples, |_| admin(format!("search=USER{}%40&count=50", rng.below(size))));
+    out.push(("search", m, p));
+    for (name, key) in [
+        ("sortBy=userName", "userName"),
+        ("sortBy=name", "name"),
+        ("sortBy=email", "email"),
+        ("sortBy=connection", "connection"),
+        ("sortBy=lastModified", "lastModified"),
+    ] {
+        let (m, p) = measure(host, samples, |_| admin(format!("sortBy={key}&sortOrder=descending&count=50")));
+        out.push((name, m, p));
+    }
+    let (m, p) = measure(host, samples, |_| admin("active=false&count=50".into()));
+    out.push(("active=false", m, p));
+    let (m, p) = measure(host, samples, |_| admin("duplicates=email&count=50".into()));
+    out.push(("duplicates=email", m, p));
+    let (m, p) = measure(host, samples, |_| {
+        admin(format!("active=true&search=bench&sortBy=name&startIndex={}&count=50", size / 2))
+    });
+    out.push(("combined, late page", m, p));
+    out
 }
 
 fn ms(d: Duration) -> String {
@@ -196,6 +254,9 @@ fn main() {
             println!("{:<24} {:>10} {:>14} {:>14}", name, f.size, ms(*median), ms(*p99));
         }
         println!("{:<24} {:>10} {:>14.0} users/s (bulk, 500 per request)", "create", f.size, f.create_per_sec);
+        for (name, median, p99) in &f.end_users {
+            println!("{:<24} {:>10} {:>14} {:>14}", format!("End Users {name}"), f.size, ms(*median), ms(*p99));
+        }
         if let Some(c) = &f.check {
             println!(
                 "{:<24} {:>10} {:>12.1} s  {} keys, peak guest memory {:.1} MiB",
