@@ -399,6 +399,7 @@ test("End Users: all connections' users with their connection; filter, search, p
   await see(page.getByTestId("page-summary"), "1–5 of 5");
   await seeHash(page, `#users?connection=${globex.id}`);
   await seeTexts(page.locator('[data-testid="user-row"] td[data-label="Connection"]'), Array(5).fill("Globex - Entra"));
+  await shot(page, "end-users-filtered");
   await page.getByLabel("Connection", { exact: true }).selectOption({ label: "All connections" });
   await see(page.getByTestId("page-summary"), "1–50 of 125");
 

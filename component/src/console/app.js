@@ -432,7 +432,7 @@
     ui.signinToken.removeAttribute("aria-invalid");
     setBusy(ui.signinSubmit, true, "Signing in…");
     try {
-      const data = await api("GET", "/connections", { token, redirectOn401: false });
+      const data = { connections: await fetchConnections({ token, redirectOn401: false }) };
       storeToken(token);
       state.token = token;
       ui.signinToken.value = "";
@@ -545,13 +545,26 @@
   // Connections data
   // ---------------------------------------------------------------------------------------------
 
+  /** Every connection, oldest first, a page of CONNECTIONS_PAGE at a time (the API pages them). */
+  const CONNECTIONS_PAGE = 1000;
+  async function fetchConnections(options) {
+    const all = [];
+    for (;;) {
+      const data = await api("GET", `/connections?startIndex=${all.length + 1}&count=${CONNECTIONS_PAGE}`, options);
+      const page = Array.isArray(data.connections) ? data.connections : [];
+      all.push(...page);
+      // A server without paging answers everything at once, without totalResults.
+      if (typeof data.totalResults !== "number" || page.length === 0 || all.length >= data.totalResults) return all;
+    }
+  }
+
   async function loadConnections() {
     if (state.connectionsAbort) state.connectionsAbort.abort();
     const ctrl = new AbortController();
     state.connectionsAbort = ctrl;
     ui.panelLoading.textContent = state.connectionsLoaded ? "" : "Loading connections…";
     try {
-      const data = await api("GET", "/connections", { signal: ctrl.signal });
+      const data = { connections: await fetchConnections({ signal: ctrl.signal }) };
       if (ctrl.signal.aborted) return;
       ui.panelAlert.hidden = true;
       setConnections(Array.isArray(data.connections) ? data.connections : []);
@@ -1009,8 +1022,7 @@
         meta("Last success", health.lastSuccessAt ? timeEl(health.lastSuccessAt) : "never", "health-last-success"),
         meta("Requests (24 h)", fmtNumber(health.requests24h), "health-requests"),
         meta("Active users", fmtNumber(health.activeUsers), "health-active"),
-        meta("Inactive users", fmtNumber(health.inactiveUsers), "health-inactive"),
-        meta("Groups", fmtNumber(health.groups), "health-groups")),
+        meta("Inactive users", fmtNumber(health.inactiveUsers), "health-inactive")),
       failure && typeof failure === "object"
         ? h("p", { className: "conn-failure", testid: "health-last-failure" },
           h("strong", {}, "Last failure: "), timeEl(failure.at), ` — ${failure.status ?? "?"}`,
@@ -1451,14 +1463,7 @@
   function openDelete(c) {
     state.deleteTarget = c;
     ui.deleteName.textContent = c.name;
-    ui.deleteUsers.textContent = typeof c.userCount === "number"
-      ? `its ${plural(c.userCount, "user", "users")} ${c.userCount === 1 ? "leaves" : "leave"} the End Users list`
-      : "its users leave the End Users list";
-    const counts = [];
-    if (typeof c.userCount === "number") counts.push(plural(c.userCount, "user", "users"));
-    if (typeof c.groupCount === "number") counts.push(plural(c.groupCount, "group", "groups"));
-    counts.push("its SCIM token");
-    ui.deleteCounts.textContent = counts.length > 1 ? `${counts.slice(0, -1).join(", ")} and ${counts.at(-1)}` : counts[0];
+    renderDeleteCounts(c);
     ui.deleteConfirmLabel.replaceChildren("Type ", h("strong", { className: "mono" }, c.name), " to confirm");
     ui.deleteConfirmInput.value = "";
     ui.deleteConfirmInput.removeAttribute("aria-invalid");
@@ -1468,6 +1473,24 @@
     ui.deleteCancel.disabled = false;
     ui.deleteDialog.showModal();
     ui.deleteConfirmInput.focus();
+    // The counts in the list may be stale: show what is there now.
+    api("GET", `/connections/${enc(c.id)}`).then((fresh) => {
+      if (state.deleteTarget !== c || !fresh) return;
+      upsertConnection(fresh);
+      state.deleteTarget = { ...c, ...fresh };
+      renderDeleteCounts(state.deleteTarget);
+    }).catch(() => {});
+  }
+
+  function renderDeleteCounts(c) {
+    ui.deleteUsers.textContent = typeof c.userCount === "number"
+      ? `its ${plural(c.userCount, "user", "users")} ${c.userCount === 1 ? "leaves" : "leave"} the End Users list`
+      : "its users leave the End Users list";
+    const counts = [];
+    if (typeof c.userCount === "number") counts.push(plural(c.userCount, "user", "users"));
+    if (typeof c.groupCount === "number") counts.push(plural(c.groupCount, "group", "groups"));
+    counts.push("its SCIM token");
+    ui.deleteCounts.textContent = counts.length > 1 ? `${counts.slice(0, -1).join(", ")} and ${counts.at(-1)}` : counts[0];
   }
 
   function onDeleteInput() {
