@@ -184,6 +184,41 @@ fn wit_connection(view: ConnectionView) -> wit_admin::Connection {
         token_issued: time(view.record.token_issued),
         user_count: view.stats.users,
         group_count: view.stats.groups,
+        enabled: view.record.enabled,
+        token_hint: view.record.token_hint,
+        previous_token_expires: view
+            .record
+            .previous_token_expires
+            .filter(|_| view.record.previous_token_hash.is_some())
+            .map(time),
+        health: wit_admin::Health {
+            active_users: view.health.active_users,
+            inactive_users: view.health.inactive_users,
+            groups: view.health.groups,
+            last_success_at: view.health.last_success_at.map(time),
+            last_failure: view.health.last_failure.map(|f| wit_admin::Failure {
+                at: time(f.at),
+                status: f.status,
+                detail: f.detail,
+            }),
+            requests24h: view.health.requests_24h,
+        },
+    }
+}
+
+fn wit_event(event: crate::activity::Event) -> wit_admin::AuditEvent {
+    wit_admin::AuditEvent {
+        at: time(event.at),
+        actor: match event.actor {
+            crate::activity::Actor::Admin => wit_admin::Actor::Admin,
+            crate::activity::Actor::Idp => wit_admin::Actor::Idp,
+        },
+        connection_id: event.connection_id,
+        connection_name: event.connection_name,
+        action: event.action.name(),
+        resource_type: event.resource_type,
+        resource_id: event.resource_id,
+        detail: event.detail,
     }
 }
 
@@ -228,7 +263,7 @@ impl wit_admin::Guest for Component {
     }
 
     fn list_connections() -> Result<Vec<wit_admin::Connection>, wit_admin::Error> {
-        with_app(connection::list).map(|all| all.into_iter().map(wit_connection).collect())
+        with_app(connection::list_all).map(|all| all.into_iter().map(wit_connection).collect())
     }
 
     fn get_connection(id: String) -> Result<wit_admin::Connection, wit_admin::Error> {
@@ -239,8 +274,39 @@ impl wit_admin::Guest for Component {
         with_app(|app, base| connection::rename(app, &id, &name, base)).map(wit_connection)
     }
 
-    fn regenerate_token(id: String) -> Result<wit_admin::IssuedCredential, wit_admin::Error> {
-        with_app(|app, base| connection::regenerate_token(app, &id, base)).map(wit_issued)
+    fn regenerate_token(id: String, grace_seconds: u32) -> Result<wit_admin::IssuedCredential, wit_admin::Error> {
+        with_app(|app, base| connection::regenerate_token(app, &id, grace_seconds, base)).map(wit_issued)
+    }
+
+    fn set_connection_enabled(id: String, enabled: bool) -> Result<wit_admin::Connection, wit_admin::Error> {
+        with_app(|app, base| connection::set_enabled(app, &id, enabled, base)).map(wit_connection)
+    }
+
+    fn list_audit(
+        connection_id: Option<String>,
+        before: Option<String>,
+        count: u32,
+    ) -> Result<wit_admin::AuditPage, wit_admin::Error> {
+        let bad = |why: &str| wit_admin::Error::InvalidArgument(why.to_owned());
+        if connection_id.as_deref().is_some_and(|c| !crate::ids::is_connection_id(c)) {
+            return Err(bad("connection-id is not a connection id"));
+        }
+        if count == 0 || count as usize > crate::activity::audit::MAX_COUNT {
+            return Err(bad("count must be from 1 to 200"));
+        }
+        let before = match before {
+            None => None,
+            Some(b) => {
+                Some(b.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| bad("before must be a next-cursor"))?)
+            }
+        };
+        let page = with_app(|app, _| {
+            Ok(crate::activity::audit::page(app.store, connection_id.as_deref(), before, count as usize)?)
+        })?;
+        Ok(wit_admin::AuditPage {
+            events: page.events.into_iter().map(wit_event).collect(),
+            next_cursor: page.next_cursor.map(|c| c.to_string()),
+        })
     }
 
     fn delete_connection(id: String) -> Result<(), wit_admin::Error> {

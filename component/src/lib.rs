@@ -12,7 +12,9 @@
 //! - [`scim`]: the SCIM 2.0 service provider of each connection.
 //! - [`admin`]: the admin HTTP API (`/admin/api/v1`).
 //! - [`console`]: the admin console web page assets.
-//! - [`connection`]: connection operations (create, rename, token, delete, authenticate).
+//! - [`connection`]: connection operations (create, rename, token, disable, delete,
+//!   authenticate).
+//! - [`activity`]: the audit feed and each connection's health.
 //! - [`end_users`]: the End Users list across connections.
 //! - [`storage`]: the key layout on the key-value store and its invariants.
 //! - [`store`]: the key-value store trait and the in-memory implementation.
@@ -21,6 +23,7 @@
 //! - `fuzzing` (feature `fuzzing`, native only): the in-memory product the fuzz targets in
 //!   `fuzz/` drive.
 
+pub mod activity;
 pub mod admin;
 pub mod app;
 pub mod connection;
@@ -48,6 +51,8 @@ pub use app::App;
 
 #[cfg(test)]
 mod custom_schema_tests;
+#[cfg(test)]
+mod lifecycle_tests;
 #[cfg(test)]
 mod scenario_tests;
 #[cfg(test)]

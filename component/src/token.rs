@@ -17,6 +17,8 @@ pub struct IssuedToken {
     pub secret: String,
     /// Its lowercase hex SHA-256, the only form that is stored.
     pub hash: TokenHash,
+    /// Its non-secret [`hint`].
+    pub hint: String,
 }
 
 /// The lowercase hex SHA-256 of a token.
@@ -66,7 +68,21 @@ pub fn issue(env: &dyn Env) -> IssuedToken {
     env.fill_random(&mut bytes);
     let secret = format!("{TOKEN_PREFIX}{}", base64url(&bytes));
     let hash = TokenHash::of(&secret);
-    IssuedToken { secret, hash }
+    let hint = hint(&secret);
+    IssuedToken { secret, hash, hint }
+}
+
+/// The non-secret hint of a token: its first 10 characters (`idplex_` and 3 more), `…` and
+/// its last 4. It names which token an IdP holds without revealing it: 7 of the 43 random
+/// characters (42 of 256 bits) are shown, 214 bits stay secret.
+pub fn hint(secret: &str) -> String {
+    let chars: Vec<char> = secret.chars().collect();
+    if chars.len() < 16 {
+        return String::new();
+    }
+    let head: String = chars[..10].iter().collect();
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("{head}…{tail}")
 }
 
 /// Compares two byte strings without an early exit on the first difference.
@@ -114,6 +130,17 @@ mod tests {
         assert!(token.secret.starts_with(TOKEN_PREFIX));
         assert_eq!(token.secret.len(), TOKEN_PREFIX.len() + 43);
         assert_eq!(token.hash.0.len(), 64);
+    }
+
+    #[test]
+    fn hint_shows_the_prefix_and_last_four_only() {
+        let token = issue(&TestEnv::default());
+        let hint = hint(&token.secret);
+        assert_eq!(hint, token.hint);
+        assert!(hint.starts_with(&token.secret[..10]) && hint.ends_with(&token.secret[token.secret.len() - 4..]));
+        assert_eq!(hint.chars().count(), 15);
+        assert!(!hint.contains(&token.secret[10..token.secret.len() - 4]));
+        assert_eq!(super::hint("short"), "");
     }
 
     #[test]

@@ -2,7 +2,9 @@
 
 use serde_json::{Value, json};
 
-use crate::connection::{ConnectionView, Issued};
+use crate::activity::Event;
+use crate::activity::health::Health;
+use crate::connection::{ConnectionPage, ConnectionView, Issued};
 use crate::end_users::{EndUser, UserPage};
 use crate::time::Timestamp;
 
@@ -22,7 +24,52 @@ pub fn connection(view: &ConnectionView) -> Value {
         "userCount": view.stats.users,
         "groupCount": view.stats.groups,
         "acceptUnknownExtensions": view.record.accept_unknown_extensions,
+        "enabled": view.record.enabled,
+        "tokenHint": (!view.record.token_hint.is_empty()).then_some(&view.record.token_hint),
+        "previousTokenExpires": view.record.previous_token_expires.filter(|_| view.record.previous_token_hash.is_some()).map(time),
+        "health": health(&view.health),
     })
+}
+
+/// A connection's health.
+pub fn health(health: &Health) -> Value {
+    json!({
+        "activeUsers": health.active_users,
+        "inactiveUsers": health.inactive_users,
+        "groups": health.groups,
+        "lastSuccessAt": health.last_success_at.map(time),
+        "lastFailure": health.last_failure.as_ref().map(|f| json!({
+            "at": time(f.at), "status": f.status, "detail": f.detail,
+        })),
+        "requests24h": health.requests_24h,
+    })
+}
+
+/// A page of connections.
+pub fn connection_page(page: &ConnectionPage) -> Value {
+    json!({
+        "totalResults": page.total_results,
+        "startIndex": page.start_index,
+        "itemsPerPage": page.connections.len(),
+        "connections": page.connections.iter().map(connection).collect::<Vec<_>>(),
+    })
+}
+
+/// An audit event.
+pub fn audit_event(event: &Event) -> Value {
+    let mut value = json!({
+        "at": time(event.at),
+        "actor": event.actor,
+        "connectionId": event.connection_id,
+        "connectionName": event.connection_name,
+        "action": event.action,
+        "resourceType": event.resource_type,
+        "resourceId": event.resource_id,
+    });
+    if let Some(detail) = &event.detail {
+        value["detail"] = json!(detail);
+    }
+    value
 }
 
 /// A connection with its freshly issued token.

@@ -1,6 +1,7 @@
 //! The admin HTTP API under `/admin/api/v1/`: connections, custom extension schemas and End
 //! Users, as JSON, behind the admin bearer token.
 
+mod audit;
 mod auth;
 mod error;
 mod json;

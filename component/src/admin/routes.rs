@@ -37,7 +37,17 @@ fn optional_name(body: &Value) -> Result<Option<String>, AdminError> {
     }
 }
 
-fn number(request: &Request, name: &str, default: u32) -> Result<u32, AdminError> {
+/// The optional boolean member `name` of `body`.
+fn flag(body: &Value, name: &str) -> Result<Option<bool>, AdminError> {
+    match body.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(_) => Err(AdminError::InvalidArgument(format!("{name} must be a boolean"))),
+    }
+}
+
+/// The optional non-negative integer query parameter `name`.
+pub(super) fn number(request: &Request, name: &str, default: u32) -> Result<u32, AdminError> {
     match request.query.get(name) {
         None | Some("") => Ok(default),
         Some(v) => v.parse().map_err(|_| AdminError::InvalidArgument(format!("{name} must be a non-negative integer"))),
@@ -50,8 +60,9 @@ fn route(app: &App<'_>, request: &Request, base: Option<&str>) -> Result<Respons
     let method = request.method.as_str();
     match (segments.as_slice(), method) {
         (["connections"], "GET") => {
-            let all = connection::list(app, base)?;
-            Ok(Response::json(200, &json!({"connections": all.iter().map(shape::connection).collect::<Vec<_>>()})))
+            let start_index = number(request, "startIndex", 1)?;
+            let count = number(request, "count", connection::DEFAULT_PAGE)?;
+            Ok(Response::json(200, &shape::connection_page(&connection::list(app, base, start_index, count)?)))
         }
         (["connections"], "POST") => {
             let name = optional_name(&body(request)?)?;
@@ -65,20 +76,20 @@ fn route(app: &App<'_>, request: &Request, base: Option<&str>) -> Result<Respons
         (["connections", id], "PATCH") => {
             let body = body(request)?;
             let name = optional_name(&body)?;
-            let accept = match body.get("acceptUnknownExtensions") {
-                None | Some(Value::Null) => None,
-                Some(Value::Bool(b)) => Some(*b),
-                Some(_) => return Err(AdminError::InvalidArgument("acceptUnknownExtensions must be a boolean".into())),
-            };
-            let mut view = match (&name, accept) {
-                (None, None) => {
-                    return Err(AdminError::InvalidArgument("name or acceptUnknownExtensions is required".into()));
-                }
-                (Some(name), _) => connection::rename(app, id, name, base)?,
-                (None, Some(_)) => connection::get(app, id, base)?,
+            let accept = flag(&body, "acceptUnknownExtensions")?;
+            let enabled = flag(&body, "enabled")?;
+            if name.is_none() && accept.is_none() && enabled.is_none() {
+                return Err(AdminError::InvalidArgument("name, enabled or acceptUnknownExtensions is required".into()));
+            }
+            let mut view = match &name {
+                Some(name) => connection::rename(app, id, name, base)?,
+                None => connection::get(app, id, base)?,
             };
             if let Some(accept) = accept {
                 view = connection::set_accept_unknown_extensions(app, id, accept, base)?;
+            }
+            if let Some(enabled) = enabled {
+                view = connection::set_enabled(app, id, enabled, base)?;
             }
             Ok(Response::json(200, &shape::connection(&view)))
         }
@@ -87,7 +98,16 @@ fn route(app: &App<'_>, request: &Request, base: Option<&str>) -> Result<Respons
             Ok(Response::empty(204))
         }
         (["connections", id, "token"], "POST") => {
-            let issued = connection::regenerate_token(app, id, base)?;
+            let grace = match body(request)?.get("graceSeconds") {
+                None | Some(Value::Null) => 0,
+                Some(value) => value.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or_else(|| {
+                    AdminError::InvalidArgument(format!(
+                        "graceSeconds must be an integer from 0 to {}",
+                        connection::MAX_GRACE_SECONDS
+                    ))
+                })?,
+            };
+            let issued = connection::regenerate_token(app, id, grace, base)?;
             Ok(Response::json(200, &shape::issued(&issued)).header("cache-control", "no-store"))
         }
         (["users"], "GET") => {
@@ -109,8 +129,9 @@ fn route(app: &App<'_>, request: &Request, base: Option<&str>) -> Result<Respons
             let report = crate::maintenance::check(app, options)?;
             Ok(Response::json(200, &shape::check_report(&report)).header("cache-control", "no-store"))
         }
+        (["audit"], "GET") => super::audit::route(app, request),
         (["schemas", ..] | ["connections", _, "schemas", ..], _) => super::schemas::route(app, request, &segments),
-        (["connections"] | ["connections", _] | ["connections", _, "token"] | ["users"] | ["check"], _) => {
+        (["connections"] | ["connections", _] | ["connections", _, "token"] | ["users"] | ["check"] | ["audit"], _) => {
             Err(AdminError::MethodNotAllowed)
         }
         _ => Err(AdminError::NotFound("no such admin API endpoint".into())),

@@ -2,6 +2,8 @@
 
 use super::view::{ConnectionView, Issued, scim_url};
 use super::{ConnectionError, validate_name};
+use crate::activity::health::{self, HealthDoc};
+use crate::activity::{Action, Actor, Event, audit};
 use crate::app::App;
 use crate::ids;
 use crate::storage::StorageError;
@@ -15,13 +17,61 @@ use crate::token;
 /// connections to `Connection N` on purpose, many times over).
 const DEFAULT_NAME_ATTEMPTS: usize = 1000;
 
-fn view(base: Option<&str>, record: ConnectionRecord, stats: Stats) -> ConnectionView {
-    ConnectionView { scim_url: scim_url(base, &record.id), record, stats }
+/// The longest grace period a regenerated token's predecessor may be given: one day.
+pub const MAX_GRACE_SECONDS: u32 = 86_400;
+
+/// The default and the largest page of [`list`].
+pub const DEFAULT_PAGE: u32 = 100;
+/// The largest page of [`list`].
+pub const MAX_PAGE: u32 = 1000;
+
+fn view(base: Option<&str>, record: ConnectionRecord, stats: Stats, health: health::Health) -> ConnectionView {
+    ConnectionView { scim_url: scim_url(base, &record.id), record, stats, health }
+}
+
+fn views(
+    app: &App<'_>,
+    base: Option<&str>,
+    records: Vec<ConnectionRecord>,
+) -> Result<Vec<ConnectionView>, StorageError> {
+    let now = app.now();
+    let records: Vec<ConnectionRecord> = records
+        .into_iter()
+        .map(|mut record| {
+            // A lapsed previous token is shown as gone before the store forgets it.
+            if record.previous_token_lapsed(now) {
+                record.previous_token_hash = None;
+                record.previous_token_expires = None;
+            }
+            record
+        })
+        .collect();
+    let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+    let counts = stats::read_many(app.store, &ids)?;
+    let healths = health::read_many(app.store, &ids, &counts, now)?;
+    Ok(records.into_iter().zip(counts).zip(healths).map(|((r, s), h)| view(base, r, s, h)).collect())
 }
 
 fn view_one(app: &App<'_>, base: Option<&str>, record: ConnectionRecord) -> Result<ConnectionView, StorageError> {
-    let stats = stats::read_many(app.store, &[record.id.as_str()])?.pop().unwrap_or_default();
-    Ok(view(base, record, stats))
+    Ok(views(app, base, vec![record])?.pop().unwrap_or_else(|| unreachable!("one view per record")))
+}
+
+/// Records an admin action on `record` in the audit feed. The action happened: a feed that
+/// cannot be written does not undo it (see `docs/storage.md`, "Health and audit").
+fn audit_admin(app: &App<'_>, record: &ConnectionRecord, action: Action, detail: Option<String>) {
+    let event = Event {
+        seq: 0,
+        at: app.now(),
+        actor: Actor::Admin,
+        connection_id: record.id.clone(),
+        connection_name: record.name.clone(),
+        action,
+        resource_type: "Connection".into(),
+        resource_id: record.id.clone(),
+        detail,
+        inactive_delta: 0,
+    };
+    let _ = audit::append(app.store, &[event]);
 }
 
 /// Creates a connection named `name` (or a unique default name) with a fresh token.
@@ -47,10 +97,15 @@ pub fn create(app: &App<'_>, name: Option<&str>, base: Option<&str>) -> Result<I
             chunk: 0,
             state: RecordState::Pending,
             accept_unknown_extensions: connections::accepts_unknown_extensions(),
+            enabled: true,
+            token_hint: issued.hint,
+            previous_token_hash: None,
+            previous_token_expires: None,
         };
         match connections::create(app.store, record, now) {
             Ok(record) => {
-                let connection = view(base, record, Stats::default());
+                audit_admin(app, &record, Action::ConnectionCreated, None);
+                let connection = view_one(app, base, record)?;
                 return Ok(Issued { connection, token: issued.secret });
             }
             Err(ConnectionWriteError::NameTaken) if explicit.is_none() => continue,
@@ -60,12 +115,33 @@ pub fn create(app: &App<'_>, name: Option<&str>, base: Option<&str>) -> Result<I
     Err(ConnectionError::NameTaken)
 }
 
-/// Every connection, oldest first, with counts.
-pub fn list(app: &App<'_>, base: Option<&str>) -> Result<Vec<ConnectionView>, ConnectionError> {
-    let records = connections::all(app.store)?;
-    let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
-    let counts = stats::read_many(app.store, &ids)?;
-    Ok(records.into_iter().zip(counts).map(|(r, s)| view(base, r, s)).collect())
+/// One page of connections.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionPage {
+    /// How many connections there are.
+    pub total_results: u64,
+    /// The 1-based index of the first connection of the page.
+    pub start_index: u32,
+    /// The page, oldest first.
+    pub connections: Vec<ConnectionView>,
+}
+
+/// A page of connections, oldest first, with counts and health: `count` (at most
+/// [`MAX_PAGE`]) from the 1-based `start_index`. Reads only the page's records.
+pub fn list(
+    app: &App<'_>,
+    base: Option<&str>,
+    start_index: u32,
+    count: u32,
+) -> Result<ConnectionPage, ConnectionError> {
+    let start_index = start_index.max(1);
+    let (records, total) = connections::page(app.store, start_index as usize - 1, count.min(MAX_PAGE) as usize)?;
+    Ok(ConnectionPage { total_results: total as u64, start_index, connections: views(app, base, records)? })
+}
+
+/// Every connection, oldest first, with counts (all pages of [`list`]).
+pub fn list_all(app: &App<'_>, base: Option<&str>) -> Result<Vec<ConnectionView>, ConnectionError> {
+    Ok(views(app, base, connections::all(app.store)?)?)
 }
 
 /// One connection.
@@ -83,7 +159,38 @@ pub fn rename(app: &App<'_>, id: &str, name: &str, base: Option<&str>) -> Result
     if !ids::is_connection_id(id) {
         return Err(ConnectionError::NotFound);
     }
+    let before = connections::get(app.store, id)?.ok_or(ConnectionError::NotFound)?;
     let record = connections::rename(app.store, id, &name, app.now())?;
+    if before.name != record.name {
+        audit_admin(app, &record, Action::ConnectionRenamed, Some(format!("from \"{}\"", before.name)));
+    }
+    Ok(view_one(app, base, record)?)
+}
+
+/// Disables (`enabled: false`) or enables a connection. A disabled connection answers its IdP
+/// 403 and keeps its users, groups and token.
+pub fn set_enabled(
+    app: &App<'_>,
+    id: &str,
+    enabled: bool,
+    base: Option<&str>,
+) -> Result<ConnectionView, ConnectionError> {
+    if !ids::is_connection_id(id) {
+        return Err(ConnectionError::NotFound);
+    }
+    let now = app.now();
+    let mut changed = false;
+    let record = connections::modify(app.store, id, |record| {
+        changed = record.enabled != enabled;
+        if changed {
+            record.enabled = enabled;
+            record.last_modified = now;
+        }
+    })?;
+    if changed {
+        let action = if enabled { Action::ConnectionEnabled } else { Action::ConnectionDisabled };
+        audit_admin(app, &record, action, None);
+    }
     Ok(view_one(app, base, record)?)
 }
 
@@ -98,25 +205,53 @@ pub fn set_accept_unknown_extensions(
         return Err(ConnectionError::NotFound);
     }
     let now = app.now();
+    let mut changed = false;
     let record = connections::modify(app.store, id, |record| {
+        changed = record.accept_unknown_extensions != accept;
         record.accept_unknown_extensions = accept;
         record.last_modified = now;
     })?;
+    if changed {
+        audit_admin(app, &record, Action::ConnectionUpdated, Some(format!("acceptUnknownExtensions: {accept}")));
+    }
     Ok(view_one(app, base, record)?)
 }
 
-/// Issues a new token; the old one stops working at once.
-pub fn regenerate_token(app: &App<'_>, id: &str, base: Option<&str>) -> Result<Issued, ConnectionError> {
+/// Issues a new token. With `grace_seconds` 0 the old one stops working at once (the advice
+/// for a leaked token); otherwise it keeps working that long (at most [`MAX_GRACE_SECONDS`]),
+/// so that a running sync does not fail while the new token is pasted into the IdP. At most two
+/// tokens are live: a previous token still in its grace period stops working at once.
+pub fn regenerate_token(
+    app: &App<'_>,
+    id: &str,
+    grace_seconds: u32,
+    base: Option<&str>,
+) -> Result<Issued, ConnectionError> {
+    if grace_seconds > MAX_GRACE_SECONDS {
+        return Err(ConnectionError::InvalidArgument(format!(
+            "graceSeconds must be between 0 and {MAX_GRACE_SECONDS}"
+        )));
+    }
     if !ids::is_connection_id(id) {
         return Err(ConnectionError::NotFound);
     }
     let issued = token::issue(app.env);
     let now = app.now();
     let record = connections::modify(app.store, id, |record| {
+        if grace_seconds > 0 {
+            record.previous_token_hash = Some(record.token_hash.clone());
+            record.previous_token_expires = Some(now + i64::from(grace_seconds) * 1000);
+        } else {
+            record.previous_token_hash = None;
+            record.previous_token_expires = None;
+        }
         record.token_hash = issued.hash.clone();
+        record.token_hint = issued.hint.clone();
         record.token_issued = now;
         record.last_modified = now;
     })?;
+    let detail = (grace_seconds > 0).then(|| format!("previous token valid for {grace_seconds} s"));
+    audit_admin(app, &record, Action::TokenRegenerated, detail);
     Ok(Issued { connection: view_one(app, base, record)?, token: issued.secret })
 }
 
@@ -125,7 +260,8 @@ pub fn delete(app: &App<'_>, id: &str) -> Result<(), ConnectionError> {
     if !ids::is_connection_id(id) {
         return Err(ConnectionError::NotFound);
     }
-    connections::mark_deleted(app.store, id, app.now())?;
+    let record = connections::mark_deleted(app.store, id, app.now())?;
+    audit_admin(app, &record, Action::ConnectionDeleted, None);
     purge(app, id)
 }
 
@@ -141,20 +277,67 @@ pub fn purge(app: &App<'_>, id: &str) -> Result<(), ConnectionError> {
     users.purge()?;
     groups.purge()?;
     crate::storage::schemas::forget(app.store, id)?;
+    app.store
+        .delete_many(&[keys::health(id), keys::health_requests(id), keys::health_inactive(id)])
+        .map_err(StorageError::from)?;
     connections::forget(app.store, id)?;
     Ok(())
 }
 
-/// The connection `id` if `presented` is its current token. Unknown ids and wrong tokens are
-/// indistinguishable to the caller, and cost the same: one store read (none for an id that
-/// cannot be a connection id), one SHA-256 of the presented token and one constant-time
-/// comparison, against [`token::TokenHash::unmatchable`] when there is no connection.
-pub fn authenticate(app: &App<'_>, id: &str, presented: &str) -> Result<Option<ConnectionRecord>, StorageError> {
-    let record = if ids::is_connection_id(id) { connections::get(app.store, id)? } else { None };
+/// A connection a request authenticated for, with its health document (read in the same
+/// store call).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authenticated {
+    /// The connection.
+    pub record: ConnectionRecord,
+    /// Its health document as it was.
+    pub health: HealthDoc,
+}
+
+/// The connection `id` if `presented` is its current token, or its previous token within the
+/// grace period. Unknown ids and wrong tokens are indistinguishable to the caller, and cost
+/// the same: one `get-many` of the record and its health document (none for an id that cannot
+/// be a connection id), two SHA-256 hashes of the presented token and two constant-time
+/// comparisons: with the current token's hash and with the previous one's, or
+/// [`token::TokenHash::unmatchable`] in place of whichever is missing.
+///
+/// Expiry follows one rule for every host: the grace period ends at the instant stored when the
+/// token was regenerated, and the first host whose clock reaches it retires the previous token
+/// in the store (one write, once), after which no host accepts it whatever its clock says.
+pub fn authenticate(app: &App<'_>, id: &str, presented: &str) -> Result<Option<Authenticated>, StorageError> {
+    let (record, health) = if ids::is_connection_id(id) {
+        let found = app.store.get_many(&[keys::connection(id), keys::health(id)])?;
+        let mut found = found.into_iter();
+        let record = found.next().flatten();
+        let health = HealthDoc::decode(found.next().flatten().as_deref());
+        (connections::visible_record(app.store, id, record.as_deref())?, health)
+    } else {
+        (None, HealthDoc::default())
+    };
+    let now = app.now();
     let unmatchable = token::TokenHash::unmatchable();
-    let expected = record.as_ref().map_or(&unmatchable, |record| &record.token_hash);
-    let matches = expected.verify(presented);
-    Ok(record.filter(|_| matches))
+    let current = record.as_ref().map_or(&unmatchable, |record| &record.token_hash);
+    let previous = record.as_ref().and_then(|r| r.previous_token(now)).map_or(&unmatchable, |(hash, _)| hash);
+    let matches_current = current.verify(presented);
+    let matches_previous = previous.verify(presented);
+    let Some(record) = record else { return Ok(None) };
+    if record.previous_token_lapsed(now) {
+        retire_previous_token(app, &record.id, now)?;
+    }
+    Ok((matches_current || matches_previous).then_some(Authenticated { record, health }))
+}
+
+/// Forgets the previous token of connection `id` once its grace period is over at `now`.
+fn retire_previous_token(app: &App<'_>, id: &str, now: i64) -> Result<(), StorageError> {
+    match connections::modify(app.store, id, |record| {
+        if record.previous_token_lapsed(now) {
+            record.previous_token_hash = None;
+            record.previous_token_expires = None;
+        }
+    }) {
+        Ok(_) | Err(ConnectionWriteError::NotFound | ConnectionWriteError::NameTaken) => Ok(()),
+        Err(ConnectionWriteError::Storage(e)) => Err(e),
+    }
 }
 
 #[cfg(test)]
@@ -189,7 +372,7 @@ mod tests {
         let app = App::new(&store, &env);
         create(&app, Some("Acme - Okta"), None).expect("create");
         assert_eq!(create(&app, Some("ACME - okta"), None).err(), Some(ConnectionError::NameTaken));
-        assert_eq!(list(&app, None).expect("list").len(), 1);
+        assert_eq!(list_all(&app, None).expect("list").len(), 1);
     }
 
     #[test]
@@ -199,7 +382,7 @@ mod tests {
         let a = create(&app, Some("Old"), None).expect("create");
         rename(&app, &a.connection.record.id, "New", None).expect("rename");
         create(&app, Some("Old"), None).expect("old name is free again");
-        let names: Vec<String> = list(&app, None).expect("list").into_iter().map(|v| v.record.name).collect();
+        let names: Vec<String> = list_all(&app, None).expect("list").into_iter().map(|v| v.record.name).collect();
         assert_eq!(names, vec!["New".to_owned(), "Old".to_owned()]);
     }
 
@@ -210,7 +393,7 @@ mod tests {
         let a = create(&app, None, None).expect("create");
         let id = a.connection.record.id.clone();
         assert!(authenticate(&app, &id, &a.token).expect("auth").is_some());
-        let b = regenerate_token(&app, &id, None).expect("regenerate");
+        let b = regenerate_token(&app, &id, 0, None).expect("regenerate");
         assert!(authenticate(&app, &id, &a.token).expect("auth").is_none());
         assert!(authenticate(&app, &id, &b.token).expect("auth").is_some());
     }
@@ -240,7 +423,7 @@ mod tests {
             .filter(|k| !before.contains(k) && k.contains(&gone.connection.record.id))
             .collect();
         assert!(leftover.is_empty(), "{leftover:?}");
-        assert_eq!(list(&app, None).expect("list")[0].record.id, keep.connection.record.id);
+        assert_eq!(list_all(&app, None).expect("list")[0].record.id, keep.connection.record.id);
     }
 
     /// What authenticating `presented` for `id` costs: whether it passed, the token hash
@@ -275,7 +458,7 @@ mod tests {
         for (case, id, presented, expected) in cases {
             let (passed, compares, _) = cost(&store, &env, id, presented);
             assert_eq!(passed, expected, "{case}");
-            assert_eq!(compares, 1, "{case}: one constant-time comparison");
+            assert_eq!(compares, 2, "{case}: two constant-time comparisons (current and previous token)");
         }
     }
 
@@ -291,7 +474,7 @@ mod tests {
         let (_, _, wrong) = cost(&store, &env, live_id, &gone.token);
         let (_, _, deleted) = cost(&store, &env, &gone.connection.record.id, &gone.token);
         let (_, _, unknown) = cost(&store, &env, &ids::connection_id(&env), &live.token);
-        assert_eq!(right, BTreeMap::from([("get", 1)]));
+        assert_eq!(right, BTreeMap::from([("get-many", 1)]));
         assert_eq!(wrong, right, "wrong token");
         assert_eq!(deleted, right, "deleted connection");
         assert_eq!(unknown, right, "unknown connection");

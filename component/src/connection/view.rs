@@ -1,5 +1,6 @@
 //! What callers see of a connection: the record plus its SCIM URL and counts.
 
+use crate::activity::health::Health;
 use crate::storage::connections::ConnectionRecord;
 use crate::storage::stats::Stats;
 
@@ -12,6 +13,8 @@ pub struct ConnectionView {
     pub scim_url: String,
     /// Its resource counts.
     pub stats: Stats,
+    /// Its health.
+    pub health: Health,
 }
 
 /// A connection with a token issued just now (returned once, never stored in clear).

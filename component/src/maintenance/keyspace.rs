@@ -11,7 +11,7 @@ use crate::storage::{StorageError, decode, keys};
 pub(crate) fn owner(key: &str) -> Option<&str> {
     let mut parts = key.splitn(3, '/');
     match parts.next()? {
-        "res" | "res-list" | "res-uniq" | "res-idx" | "mem" | "member-of" | "schemas" => parts.next(),
+        "res" | "res-list" | "res-uniq" | "res-idx" | "mem" | "member-of" | "schemas" | "health" => parts.next(),
         _ => None,
     }
 }

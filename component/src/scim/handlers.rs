@@ -17,11 +17,14 @@ use super::render::{etag, location, render};
 use super::resource_type::{Computed, ResourceType};
 use super::schema::{Extension, ResourceSchema};
 use super::sort::sort;
+use crate::activity::{Action, Actor, Event};
 use crate::app::App;
+use crate::end_users::is_active;
 use crate::http::Request;
 use crate::http::Response;
 use crate::ids;
 use crate::storage::connections::{ConnectionRecord, RecordState};
+use crate::storage::keys::Kind;
 use crate::storage::members::{self, Members};
 use crate::storage::resources::{ResourceRecord, Resources, WriteError};
 
@@ -64,6 +67,32 @@ impl<'a> Endpoint<'a> {
     /// The resource type's schema with the connection's custom extensions.
     pub fn schema(&self) -> ResourceSchema<'a> {
         self.kind.schema.with_custom(self.custom)
+    }
+
+    /// Notes in the request's journal that this connection's IdP did `action` to `id`.
+    fn audit(&self, action: Action, id: &str, inactive_delta: i8) {
+        self.app.record(Event {
+            seq: 0,
+            at: self.app.now(),
+            actor: Actor::Idp,
+            connection_id: self.connection.id.clone(),
+            connection_name: self.connection.name.clone(),
+            action,
+            resource_type: self.kind.name.to_owned(),
+            resource_id: id.to_owned(),
+            detail: None,
+            inactive_delta,
+        });
+    }
+
+    /// Notes a change of `id` from `was_active` to the state of `record`.
+    fn audit_change(&self, id: &str, was_active: bool, record: &ResourceRecord) {
+        match (self.kind.kind, was_active, is_active(&record.body)) {
+            (Kind::Group, _, _) => self.audit(Action::GroupUpdated, id, 0),
+            (Kind::User, true, false) => self.audit(Action::UserDeactivated, id, 1),
+            (Kind::User, false, true) => self.audit(Action::UserReactivated, id, -1),
+            (Kind::User, _, _) => self.audit(Action::UserUpdated, id, 0),
+        }
     }
 
     fn policy(&self) -> Policy {
@@ -112,17 +141,22 @@ impl<'a> Endpoint<'a> {
         mut make: impl FnMut(&ResourceRecord) -> Result<serde_json::Map<String, Value>, ScimError>,
     ) -> Result<ResourceRecord, ScimError> {
         let now = self.app.now();
-        self.resources()
+        let mut was_active = true;
+        let record = self
+            .resources()
             .replace(id, now, |old| {
                 if !if_match_holds(request, &etag(old)) {
                     return Err(ScimError::precondition_failed());
                 }
+                was_active = is_active(&old.body);
                 let body = make(old)?;
                 let unique = (self.kind.unique)(&body);
                 let lookup = (self.kind.lookup)(&body);
                 Ok(ResourceRecord { body: Value::Object(body), unique, lookup, last_modified: now, ..old.clone() })
             })
-            .map_err(|e| write_error(self.kind, e))
+            .map_err(|e| write_error(self.kind, e))?;
+        self.audit_change(id, was_active, &record);
+        Ok(record)
     }
 
     /// Takes the `members` out of a normalised group body (they are stored as memberships).
@@ -172,6 +206,10 @@ impl<'a> Endpoint<'a> {
             writes: Vec::new(),
         };
         let record = self.resources().create(record, now).map_err(|e| write_error(self.kind, e))?;
+        match self.kind.kind {
+            Kind::User => self.audit(Action::UserCreated, &record.id, i8::from(!is_active(&record.body))),
+            Kind::Group => self.audit(Action::GroupCreated, &record.id, 0),
+        }
         self.apply_members(&record.id, &members)?;
         self.respond(201, &record, &projection)
     }
@@ -226,11 +264,17 @@ impl<'a> Endpoint<'a> {
     /// `DELETE /{endpoint}/{id}`.
     pub fn delete(&self, request: &Request, id: &str) -> Result<Response, ScimError> {
         self.find(id)?;
+        let was_active = std::cell::Cell::new(true);
         self.resources()
             .delete(id, self.app.now(), |record| {
+                was_active.set(is_active(&record.body));
                 if if_match_holds(request, &etag(record)) { Ok(()) } else { Err(ScimError::precondition_failed()) }
             })
             .map_err(|e| write_error(self.kind, e))?;
+        match self.kind.kind {
+            Kind::User => self.audit(Action::UserDeleted, id, -i8::from(!was_active.get())),
+            Kind::Group => self.audit(Action::GroupDeleted, id, 0),
+        }
         if self.kind.computed == Computed::Members {
             Members::new(self.app.store, &self.connection.id, id).purge()?;
         }

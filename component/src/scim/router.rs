@@ -7,8 +7,9 @@ use super::handlers::Endpoint;
 use super::list::ListParams;
 use super::schema::Extension;
 use super::schema::custom::{SubAttributes, extensions};
+use crate::activity::{self, Journal};
 use crate::app::App;
-use crate::connection::{authenticate, scim_url};
+use crate::connection::{Authenticated, authenticate, scim_url};
 use crate::http::{Request, Response, percent_decode};
 use crate::ids;
 use crate::storage::connections::ConnectionRecord;
@@ -17,12 +18,31 @@ use crate::storage::schemas;
 /// The path prefix of every connection's SCIM base URL.
 pub const PREFIX: &str = "/scim/v2/";
 
-/// Handles a request whose path starts with [`PREFIX`]. `origin` is the public origin.
+/// Handles a request whose path starts with [`PREFIX`]. `origin` is the public origin. A
+/// request that authenticates is recorded in its connection's health, with the audit events
+/// it produced ([`activity::after_request`]).
 pub fn handle(app: &App<'_>, request: &Request, origin: Option<&str>) -> Response {
-    route(app, request, origin).unwrap_or_else(|e| e.to_response())
+    let journal = Journal::default();
+    let app = app.with_journal(&journal);
+    let mut authenticated = None;
+    let response = route(&app, request, origin, &mut authenticated).unwrap_or_else(|e| e.to_response());
+    if let Some(Authenticated { record, health }) = &authenticated {
+        activity::after_request(&app, record, health, &response, journal.take());
+    }
+    response
 }
 
-fn route(app: &App<'_>, request: &Request, origin: Option<&str>) -> Result<Response, ScimError> {
+/// The answer to a request that authenticated for a disabled connection.
+fn disabled() -> ScimError {
+    ScimError { status: 403, scim_type: None, detail: "this connection is disabled by its administrator".into() }
+}
+
+fn route(
+    app: &App<'_>,
+    request: &Request,
+    origin: Option<&str>,
+    authenticated: &mut Option<Authenticated>,
+) -> Result<Response, ScimError> {
     let rest = request.path.strip_prefix(PREFIX).unwrap_or_default();
     let segments: Vec<String> = rest.split('/').filter(|s| !s.is_empty()).map(percent_decode).collect();
     let Some((connection_id, segments)) = segments.split_first() else {
@@ -52,7 +72,7 @@ fn route(app: &App<'_>, request: &Request, origin: Option<&str>) -> Result<Respo
             let registered = match request.header("authorization") {
                 None => Vec::new(),
                 Some(_) => {
-                    let connection = authenticated(app, connection_id, request)?;
+                    let connection = authenticate_request(app, connection_id, request, authenticated)?;
                     match document {
                         Document::ServiceProviderConfig => Vec::new(),
                         _ => schemas::for_connection(app.store, &connection.id)?,
@@ -67,7 +87,7 @@ fn route(app: &App<'_>, request: &Request, origin: Option<&str>) -> Result<Respo
         }
     }
 
-    let connection = authenticated(app, connection_id, request)?;
+    let connection = authenticate_request(app, connection_id, request, authenticated)?;
     super::media_type::check(request)?;
     let registered = schemas::for_connection(app.store, &connection.id)?;
     let subs = SubAttributes::of(&registered);
@@ -86,10 +106,23 @@ fn route(app: &App<'_>, request: &Request, origin: Option<&str>) -> Result<Respo
     }
 }
 
-/// The connection `connection_id` when `request` carries its bearer token; 401 otherwise.
-fn authenticated(app: &App<'_>, connection_id: &str, request: &Request) -> Result<ConnectionRecord, ScimError> {
+/// The connection `connection_id` when `request` carries its bearer token (kept in
+/// `authenticated` for recording the request); 401 otherwise, 403 when the connection is
+/// disabled.
+fn authenticate_request(
+    app: &App<'_>,
+    connection_id: &str,
+    request: &Request,
+    authenticated: &mut Option<Authenticated>,
+) -> Result<ConnectionRecord, ScimError> {
     let token = request.bearer_token().ok_or_else(ScimError::unauthorized)?;
-    authenticate(app, connection_id, token)?.ok_or_else(ScimError::unauthorized)
+    let found = authenticate(app, connection_id, token)?.ok_or_else(ScimError::unauthorized)?;
+    let record = found.record.clone();
+    *authenticated = Some(found);
+    if !record.enabled {
+        return Err(disabled());
+    }
+    Ok(record)
 }
 
 /// 405 with the methods the endpoint supports in `Allow` (RFC 9110 §15.5.6) and a SCIM error

@@ -50,6 +50,42 @@ pub struct ConnectionRecord {
     /// as idplex always did.
     #[serde(default = "accepts_unknown_extensions")]
     pub accept_unknown_extensions: bool,
+    /// Whether the connection serves its IdP; a disabled one answers every SCIM request 403
+    /// and keeps its users and groups. Records written before the setting existed are enabled.
+    #[serde(default = "enabled_by_default")]
+    pub enabled: bool,
+    /// The current token's non-secret hint (its prefix and last four characters, see
+    /// [`crate::token::hint`]); empty on records written before hints existed.
+    #[serde(default)]
+    pub token_hint: String,
+    /// SHA-256 of the previous token while it is in its grace period after a regeneration.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_token_hash: Option<TokenHash>,
+    /// When the previous token stops working (ms since the epoch); set with
+    /// [`ConnectionRecord::previous_token_hash`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_token_expires: Option<i64>,
+}
+
+impl ConnectionRecord {
+    /// The previous token's hash and expiry while it is in its grace period at `now`.
+    pub fn previous_token(&self, now: i64) -> Option<(&TokenHash, i64)> {
+        match (&self.previous_token_hash, self.previous_token_expires) {
+            (Some(hash), Some(expires)) if now < expires => Some((hash, expires)),
+            _ => None,
+        }
+    }
+
+    /// Whether a previous token is recorded whose grace period is over at `now` (it is retired
+    /// by the first authentication that notices, see [`crate::connection::authenticate`]).
+    pub fn previous_token_lapsed(&self, now: i64) -> bool {
+        self.previous_token_hash.is_some() && self.previous_token(now).is_none()
+    }
+}
+
+/// The default of [`ConnectionRecord::enabled`].
+pub const fn enabled_by_default() -> bool {
+    true
 }
 
 /// The default of [`ConnectionRecord::accept_unknown_extensions`]: on (see
@@ -138,6 +174,31 @@ pub fn get(store: &dyn KvStore, id: &str) -> Result<Option<ConnectionRecord>, St
         Some(record) if visible(store, &record)? => Ok(Some(record)),
         _ => Ok(None),
     }
+}
+
+/// The visible connection decoded from `bytes`, the value read at `id`'s record key.
+pub fn visible_record(
+    store: &dyn KvStore,
+    id: &str,
+    bytes: Option<&[u8]>,
+) -> Result<Option<ConnectionRecord>, StorageError> {
+    let Some(bytes) = bytes else { return Ok(None) };
+    let record: ConnectionRecord = decode(&keys::connection(id), bytes)?;
+    Ok(visible(store, &record)?.then_some(record))
+}
+
+/// `count` visible connections from `offset` in list order (oldest first), and how many are
+/// listed in all: the list's directory and the page's chunks, then the page's records.
+pub fn page(store: &dyn KvStore, offset: usize, count: usize) -> Result<(Vec<ConnectionRecord>, usize), StorageError> {
+    let page = list(store).page(offset, count)?;
+    let record_keys: Vec<String> = page.ids.iter().map(|id| keys::connection(id)).collect();
+    let mut out = Vec::with_capacity(page.ids.len());
+    for (id, value) in page.ids.iter().zip(store.get_many(&record_keys)?) {
+        if let Some(record) = visible_record(store, id, value.as_deref())? {
+            out.push(record);
+        }
+    }
+    Ok((out, page.total))
 }
 
 /// Every visible connection, oldest first. Three store calls plus one per pending record.

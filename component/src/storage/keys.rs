@@ -62,6 +62,30 @@ pub fn connection_schemas(connection: &str) -> String {
     format!("schemas/{connection}")
 }
 
+/// A connection's health document: last success, last failure, hourly request-count marks
+/// ([`crate::activity::health`]).
+pub fn health(connection: &str) -> String {
+    format!("health/{connection}")
+}
+
+/// Counter: every authenticated SCIM request the connection has served.
+pub fn health_requests(connection: &str) -> String {
+    format!("health/{connection}/requests")
+}
+
+/// Counter: how many of the connection's users are inactive (`active: false`).
+pub fn health_inactive(connection: &str) -> String {
+    format!("health/{connection}/inactive")
+}
+
+/// Counter: the number of the latest audit event ([`crate::activity::audit`]).
+pub const AUDIT_SEQUENCE: &str = "audit-seq";
+
+/// Slot `slot` of the audit ring.
+pub fn audit_event(slot: i64) -> String {
+    format!("audit/{slot}")
+}
+
 /// A resource document.
 pub fn resource(connection: &str, kind: Kind, id: &str) -> String {
     format!("res/{connection}/{}/{id}", kind.tag())
