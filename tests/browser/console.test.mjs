@@ -598,3 +598,124 @@ test("accessibility: each view and dialog is axe-clean; dialogs trap focus, clos
   await axeCheck(page, "End Users, sorted");
   assertNoScriptErrors(page);
 });
+
+test("regenerate with a grace period: the previous token keeps working until it expires; regenerating again without grace ends it", async () => {
+  const acme = await createConnection("Acme - Okta");
+  const page = await openConsole();
+  await signIn(page);
+  await page.getByRole("button", { name: "Connections", exact: true }).click();
+  await row(page, "Acme - Okta").getByRole("button", { name: "Regenerate token of Acme - Okta" }).click();
+  const confirm = page.getByTestId("regenerate-dialog");
+  await page.getByLabel("Keeps working for 1 hour").check();
+  await see(page.getByTestId("regenerate-effect"), "The current token keeps working for 1 hour");
+  await axeCheck(page, "regenerate dialog with grace");
+  await page.getByRole("button", { name: "Regenerate token", exact: true }).click();
+  await hidden(confirm);
+  const dialog = page.getByTestId("token-dialog");
+  await see(dialog, "New token issued");
+  await see(dialog, "The previous token keeps working until");
+  const graceToken = await dialog.getByLabel("SCIM token", { exact: true }).inputValue();
+  assert.equal(await scimStatus(acme.scimUrl, graceToken), 200, "the new token works");
+  assert.equal(await scimStatus(acme.scimUrl, acme.token), 200, "the previous token still works during its grace period");
+  await page.getByRole("button", { name: "Done" }).click();
+  await hidden(dialog);
+  const { body } = await admin("GET", `/connections/${acme.id}`);
+  assert.ok(body.previousTokenExpires, "the API says when the previous token expires");
+  const expires = Date.parse(body.previousTokenExpires) - Date.now();
+  assert.ok(expires > 3_000_000 && expires <= 3_600_000, `expires in about an hour (${expires} ms)`);
+  await see(row(page, "Acme - Okta").getByTestId("connection-previous-token"), String(new Date().getUTCFullYear()));
+  await see(row(page, "Acme - Okta").getByTestId("connection-token-hint"), graceToken.slice(0, 10));
+  await seeNotOnPage(page, graceToken);
+
+  // Regenerated again, without grace: both earlier tokens stop at once.
+  await row(page, "Acme - Okta").getByRole("button", { name: "Regenerate token of Acme - Okta" }).click();
+  assert.ok(await page.getByLabel("Stops working at once").isChecked(), "no grace is the default");
+  await see(page.getByTestId("regenerate-effect"), "The current token stops working at once.");
+  await page.getByRole("button", { name: "Regenerate token", exact: true }).click();
+  await see(dialog, "The previous token no longer works.");
+  const token = await dialog.getByLabel("SCIM token", { exact: true }).inputValue();
+  assert.equal(await scimStatus(acme.scimUrl, token), 200, "the newest token works");
+  assert.equal(await scimStatus(acme.scimUrl, graceToken), 401, "the token it replaced stops at once");
+  assert.equal(await scimStatus(acme.scimUrl, acme.token), 401, "the token in grace stops too");
+  await page.getByRole("button", { name: "Done" }).click();
+  await hidden(row(page, "Acme - Okta").getByTestId("connection-previous-token"));
+  assertNoScriptErrors(page);
+});
+
+test("disable and enable a connection: confirmation; its IdP gets 403 while its users stay listed, marked", async () => {
+  const acme = await createConnection("Acme - Okta");
+  const globex = await createConnection("Globex - Entra");
+  await provisionUsers(acme, "acme", 2);
+  await provisionUsers(globex, "globex", 1);
+  const page = await openConsole();
+  await signIn(page);
+  await see(page.getByTestId("page-summary"), "1–3 of 3");
+  await page.getByRole("button", { name: "Connections", exact: true }).click();
+  await row(page, "Acme - Okta").getByRole("button", { name: "Disable Acme - Okta" }).click();
+  const dialog = page.getByTestId("toggle-dialog");
+  await see(dialog, "Disable connection?");
+  await see(dialog, "SCIM requests from the identity provider behind Acme - Okta are refused (403) until you enable it again. Its 2 users and 0 groups stay");
+  await axeCheck(page, "disable dialog");
+  await page.getByRole("button", { name: "Cancel" }).click();
+  await hidden(dialog);
+  assert.equal(await scimStatus(acme.scimUrl, acme.token), 200, "Cancel keeps it enabled");
+
+  await row(page, "Acme - Okta").getByRole("button", { name: "Disable Acme - Okta" }).click();
+  await page.getByRole("button", { name: "Disable connection" }).click();
+  await see(page.getByTestId("toast"), "Disabled “Acme - Okta”.");
+  await see(row(page, "Acme - Okta").getByTestId("connection-disabled"), "Disabled");
+  const res = await fetch(`${acme.scimUrl}/Users`, { headers: { Authorization: `Bearer ${acme.token}` } });
+  assert.equal(res.status, 403, "a disabled connection answers its IdP 403");
+  assert.match((await res.json()).detail, /disabled/);
+  assert.equal(await scimStatus(globex.scimUrl, globex.token), 200, "other connections are unaffected");
+  await axeCheck(page, "Connections panel with a disabled connection");
+  await shot(page, "connection-disabled");
+
+  await page.getByRole("button", { name: "Close connections" }).click();
+  await see(page.getByTestId("page-summary"), "1–3 of 3");
+  await seeTexts(page.getByTestId("user-name"), ["acme-001@example.com", "acme-002@example.com", "globex-001@example.com"], { sorted: true });
+  await axeCheck(page, "End Users with users of a disabled connection");
+
+  await page.getByRole("button", { name: "Connections", exact: true }).click();
+  await row(page, "Acme - Okta").getByRole("button", { name: "Enable Acme - Okta" }).click();
+  await page.getByRole("button", { name: "Enable connection" }).click();
+  await see(page.getByTestId("toast"), "Enabled “Acme - Okta”.");
+  await hidden(row(page, "Acme - Okta").getByTestId("connection-disabled"));
+  assert.equal(await scimStatus(acme.scimUrl, acme.token), 200, "enabled again");
+  assertNoScriptErrors(page);
+});
+
+test("health and activity: counts, last success, last failure and requests in 24 h; the activity feed, newest first", async () => {
+  const acme = await createConnection("Acme - Okta");
+  await provisionUsers(acme, "acme", 3, { inactive: [3] });
+  // A request the connection's IdP gets wrong: a user without userName.
+  const bad = await fetch(`${acme.scimUrl}/Users`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${acme.token}`, "Content-Type": "application/scim+json" },
+    body: JSON.stringify({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"] }),
+  });
+  assert.equal(bad.status, 400);
+  const page = await openConsole();
+  await signIn(page);
+  await page.getByRole("button", { name: "Connections", exact: true }).click();
+  const health = row(page, "Acme - Okta").getByTestId("connection-health");
+  await see(health.getByTestId("health-active"), "2");
+  await see(health.getByTestId("health-inactive"), "1");
+  await see(health.getByTestId("health-last-success"), String(new Date().getUTCFullYear()));
+  await see(health.getByTestId("health-last-failure"), "400");
+  // The figure the API reports (concurrent first requests of an hour may undercount it: the
+  // server's health writes are blind), at least the failed request.
+  const { body } = await admin("GET", `/connections/${acme.id}`);
+  const requests = Number((await health.getByTestId("health-requests").innerText()).replace(/\D/g, ""));
+  assert.equal(requests, body.health.requests24h, "the console shows the API's requests in 24 h");
+  assert.ok(requests >= 1, `requests in 24 h: ${requests}`);
+
+  await row(page, "Acme - Okta").getByRole("button", { name: "Activity of Acme - Okta" }).click();
+  const events = row(page, "Acme - Okta").getByTestId("activity-event");
+  await see(events.first(), "created user");
+  await see(events.last(), "Admin created the connection");
+  await axeCheck(page, "a connection's health and activity");
+  await shot(page, "connection-health-activity");
+  assertNoScriptErrors(page);
+});
+

@@ -152,6 +152,8 @@ export async function openPhoneConsole(hash = "") {
  */
 export async function axeCheck(page, view) {
   if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(AXE_SOURCE);
+  // A panel sliding in is semi-transparent for a moment: check the page as it settles.
+  await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished.catch(() => null))));
   const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
   const violations = result.violations.map((v) => `${v.id} (${v.impact}): ${v.help}: ${v.nodes.slice(0, 4).map((n) => n.target.join(" ")).join(" | ")}`);
   assert.deepEqual(violations, [], `axe found accessibility violations in ${view}`);
