@@ -232,3 +232,24 @@ fn a_refused_request_records_no_audit_event() {
     assert_eq!(h.scim(&c, "POST", "/Users", Some(json!({"schemas": [USER]}))).status, 400);
     assert_eq!(actions(&h, ""), ["connection.created"]);
 }
+
+#[test]
+fn a_thousand_connections_page_through_without_a_limit() {
+    let h = Harness::new();
+    let ids: Vec<String> = (0..1000).map(|i| h.connection(&format!("Client {i:04}")).id).collect();
+    let mut seen = Vec::new();
+    let mut start = 1;
+    loop {
+        let page = h.admin("GET", &format!("/connections?startIndex={start}&count=300"), None).body_json();
+        assert_eq!(page["totalResults"], 1000);
+        let got = page["connections"].as_array().expect("page");
+        if got.is_empty() {
+            break;
+        }
+        seen.extend(got.iter().filter_map(|c| c["id"].as_str().map(str::to_owned)));
+        start += got.len();
+    }
+    assert_eq!(seen, ids, "every connection once, oldest first");
+    let capped = h.admin("GET", "/connections?count=5000", None).body_json();
+    assert_eq!(capped["itemsPerPage"], 1000, "a page holds at most 1,000");
+}

@@ -17,6 +17,7 @@
 //! repair is safe while the store is serving. Operators only, never on a request path.
 
 mod connections;
+mod health;
 mod keyspace;
 mod memberships;
 mod report;
@@ -175,6 +176,10 @@ pub fn check(app: &App<'_>, options: Options) -> Result<Report, StorageError> {
     }
     checker.seen.seal();
     keyspace::walk(&mut checker, &live)?;
+    // Last: counting reads users as readers do, finishing what they finish.
+    for connection in &live {
+        health::check_counters(&mut checker, connection)?;
+    }
     Ok(checker.report)
 }
 

@@ -7,7 +7,8 @@
 //! - [`runtime`]: engine (pooling allocator, epoch interruption), linker and `ProviderPre`,
 //!   built once; a fresh store and instance per call.
 //! - [`host`]: [`Host`] binds a [`Runtime`] to an opened store and a [`HostConfig`];
-//!   [`Host::handle`] calls the component's handler.
+//!   [`Host::handle`] calls the component's handler, [`Host::admin`] its typed `admin`
+//!   export ([`admin`]).
 //! - [`server`]: the hyper HTTP/1.1 server loop ([`serve`]) with connection cap, concurrency
 //!   bound and graceful shutdown; `connection_limit` answers connections past the cap,
 //!   `early_refusal` refuses requests without credentials before their body is read,
@@ -28,6 +29,7 @@
 //! - `request_state`, `slots`, [`data_dir`]: per-request store data, the instance-slot
 //!   limiter, data directory creation.
 
+pub mod admin;
 pub mod admin_token;
 pub mod banner;
 mod bindings;

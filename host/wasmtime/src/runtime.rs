@@ -111,6 +111,19 @@ impl Runtime {
         })
     }
 
+    /// Instantiates the component in a fresh store over `state` and runs `f` with its exported
+    /// `idplex:scim/admin` interface.
+    pub(crate) fn call_admin<R>(
+        &self,
+        state: RequestState,
+        f: impl FnOnce(
+            &crate::bindings::exports::idplex::scim::admin::Guest,
+            &mut Store<RequestState>,
+        ) -> wasmtime::Result<R>,
+    ) -> wasmtime::Result<R> {
+        self.call(state, |provider, store| f(provider.idplex_scim_admin(), store))
+    }
+
     /// Runs `f` on a fresh instance within the time limit, holding an instance slot.
     fn call<R>(
         &self,
