@@ -331,6 +331,17 @@ impl wit_maintenance::Guest for Component {
         let report = crate::maintenance::check(&App::new(&store, &WasiEnv), options).map_err(|e| e.to_string())?;
         Ok(wit_report(report))
     }
+
+    fn reclaim(budget: u32) -> Result<wit_maintenance::ReclaimProgress, String> {
+        let store = WasiStore::open_for_product().map_err(|e| e.to_string())?;
+        let progress = crate::reclaim::step(&App::new(&store, &WasiEnv), budget as usize).map_err(|e| e.to_string())?;
+        Ok(wit_maintenance::ReclaimProgress {
+            pending: progress.pending,
+            reclaimed_keys: progress.reclaimed_keys,
+            finished_connections: progress.finished_connections,
+            busy: progress.busy,
+        })
+    }
 }
 
 fn wit_report(report: crate::maintenance::Report) -> wit_maintenance::Report {

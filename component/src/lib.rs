@@ -16,6 +16,7 @@
 //!   authenticate).
 //! - [`activity`]: the audit feed and each connection's health.
 //! - [`end_users`]: the End Users list across connections.
+//! - [`reclaim`]: reclaiming deleted connections' data in bounded steps.
 //! - [`storage`]: the key layout on the key-value store and its invariants.
 //! - [`store`]: the key-value store trait and the in-memory implementation.
 //! - [`app`], [`env`]: what one call works with (store, clock, randomness, configuration).
@@ -33,6 +34,7 @@ pub mod env;
 pub mod http;
 pub mod ids;
 pub mod maintenance;
+pub mod reclaim;
 pub mod scim;
 pub mod storage;
 pub mod store;

@@ -5,6 +5,7 @@ mod audit;
 mod auth;
 mod error;
 mod json;
+mod maintenance;
 mod routes;
 mod schemas;
 

@@ -16,7 +16,9 @@ pub fn handle(app: &App<'_>, request: &Request, base: Option<&str>) -> Response 
     if !is_admin(app, request) {
         return AdminError::Unauthorized.to_response();
     }
-    route(app, request, base).unwrap_or_else(|e| e.to_response())
+    let response = route(app, request, base).unwrap_or_else(|e| e.to_response());
+    super::maintenance::after_request(app, request);
+    response
 }
 
 /// The JSON object body of `request` (`{}` when empty).
@@ -58,6 +60,9 @@ fn route(app: &App<'_>, request: &Request, base: Option<&str>) -> Result<Respons
     let rest = request.path.strip_prefix(PREFIX).unwrap_or_default();
     let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
     let method = request.method.as_str();
+    if let Some(answer) = super::maintenance::route(app, request, &segments) {
+        return answer;
+    }
     match (segments.as_slice(), method) {
         (["connections"], "GET") => {
             let start_index = number(request, "startIndex", 1)?;
@@ -119,19 +124,9 @@ fn route(app: &App<'_>, request: &Request, base: Option<&str>) -> Result<Respons
             };
             Ok(Response::json(200, &shape::user_page(&end_users::list(app, &query)?)))
         }
-        (["check"], "POST") => {
-            let repair = match body(request)?.get("repair") {
-                None | Some(Value::Null) => false,
-                Some(Value::Bool(b)) => *b,
-                Some(_) => return Err(AdminError::InvalidArgument("repair must be a boolean".into())),
-            };
-            let options = crate::maintenance::Options { repair, now: None };
-            let report = crate::maintenance::check(app, options)?;
-            Ok(Response::json(200, &shape::check_report(&report)).header("cache-control", "no-store"))
-        }
         (["audit"], "GET") => super::audit::route(app, request),
         (["schemas", ..] | ["connections", _, "schemas", ..], _) => super::schemas::route(app, request, &segments),
-        (["connections"] | ["connections", _] | ["connections", _, "token"] | ["users"] | ["check"] | ["audit"], _) => {
+        (["connections"] | ["connections", _] | ["connections", _, "token"] | ["users"] | ["audit"], _) => {
             Err(AdminError::MethodNotAllowed)
         }
         _ => Err(AdminError::NotFound("no such admin API endpoint".into())),

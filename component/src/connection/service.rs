@@ -8,8 +8,7 @@ use crate::app::App;
 use crate::ids;
 use crate::storage::StorageError;
 use crate::storage::connections::{self, ConnectionRecord, ConnectionWriteError, RecordState};
-use crate::storage::keys::{self, Kind};
-use crate::storage::resources::Resources;
+use crate::storage::keys;
 use crate::storage::stats::{self, Stats};
 use crate::token;
 
@@ -255,32 +254,26 @@ pub fn regenerate_token(
     Ok(Issued { connection: view_one(app, base, record)?, token: issued.secret })
 }
 
-/// Deletes a connection with all its users and groups.
+/// Deletes a connection: its token stops working and its users and groups leave every list at
+/// once (the record is marked `Deleted`, its name and list entry released); then it is queued
+/// and its stored data reclaimed afterwards in bounded steps ([`crate::reclaim`]). A constant
+/// number of store calls, whatever the connection's size. A crash between the mark and the
+/// queueing leaves a deletion `idplex check` reports as unfinished and `--repair` finishes.
 pub fn delete(app: &App<'_>, id: &str) -> Result<(), ConnectionError> {
     if !ids::is_connection_id(id) {
         return Err(ConnectionError::NotFound);
     }
     let record = connections::mark_deleted(app.store, id, app.now())?;
     audit_admin(app, &record, Action::ConnectionDeleted, None);
-    purge(app, id)
+    crate::reclaim::enqueue(app, id)?;
+    Ok(())
 }
 
-/// Removes every key of connection `id` once it is marked deleted (also used to finish a
-/// deletion a crash interrupted).
+/// Removes every key of connection `id` at once, whatever state its record is in (used by
+/// `idplex check --repair` to finish a deletion a crash interrupted, or to remove a record no
+/// listing holds). Not for requests: its work grows with the connection.
 pub fn purge(app: &App<'_>, id: &str) -> Result<(), ConnectionError> {
-    let users = Resources::new(app.store, id, Kind::User);
-    let groups = Resources::new(app.store, id, Kind::Group);
-    let group_ids = groups.ids()?;
-    let mut member_ids = users.ids()?;
-    member_ids.extend(group_ids.iter().cloned());
-    crate::storage::members::purge_connection(app.store, id, &group_ids, &member_ids)?;
-    users.purge()?;
-    groups.purge()?;
-    crate::storage::schemas::forget(app.store, id)?;
-    app.store
-        .delete_many(&[keys::health(id), keys::health_requests(id), keys::health_inactive(id)])
-        .map_err(StorageError::from)?;
-    connections::forget(app.store, id)?;
+    crate::reclaim::purge(app, id)?;
     Ok(())
 }
 
@@ -417,6 +410,7 @@ mod tests {
         delete(&app, &gone.connection.record.id).expect("delete");
         assert!(authenticate(&app, &gone.connection.record.id, &gone.token).expect("auth").is_none());
         assert_eq!(get(&app, &gone.connection.record.id, None).err(), Some(ConnectionError::NotFound));
+        crate::reclaim::run_until_idle(&app, 100).expect("reclaim");
         let leftover: Vec<String> = store
             .keys()
             .into_iter()

@@ -109,8 +109,12 @@ pub(crate) fn check_listing(checker: &mut Checker<'_, '_>) -> Result<Vec<String>
 /// Checks connection records (`conn/{id}`) of one key-space page that no listing holds.
 pub(crate) fn check_records(checker: &mut Checker<'_, '_>, record_keys: &[String]) -> Result<(), StorageError> {
     let app = checker.app;
-    let unlisted: Vec<String> =
-        record_keys.iter().filter(|k| !checker.seen.connections.contains(&k["conn/".len()..])).cloned().collect();
+    let unlisted: Vec<String> = record_keys
+        .iter()
+        .filter(|k| !checker.seen.connections.contains(&k["conn/".len()..]))
+        .filter(|k| !checker.reclaiming.contains(&k["conn/".len()..]))
+        .cloned()
+        .collect();
     for batch in unlisted.chunks(RECORDS_PER_CALL) {
         for (key, value) in batch.iter().zip(app.store.get_many(batch)?) {
             let Some(bytes) = value else { continue };

@@ -7,13 +7,10 @@ use super::{Checker, changed_at, connections, memberships, resources};
 use crate::storage::connections::ConnectionRecord;
 use crate::storage::{StorageError, decode, keys};
 
-/// The connection a per-connection key belongs to.
+/// The connection a per-connection key belongs to (any structure: see
+/// [`keys::connection_owner`]).
 pub(crate) fn owner(key: &str) -> Option<&str> {
-    let mut parts = key.splitn(3, '/');
-    match parts.next()? {
-        "res" | "res-list" | "res-uniq" | "res-idx" | "mem" | "member-of" | "schemas" | "health" => parts.next(),
-        _ => None,
-    }
+    keys::connection_owner(key)
 }
 
 /// Walks every key once, a page at a time, checking what the listings could not.
@@ -60,6 +57,9 @@ fn check_page(
             continue;
         }
         if let Some(connection) = owner(key) {
+            if checker.reclaiming.contains(connection) {
+                continue;
+            }
             if !live.contains(connection) {
                 orphans.entry(connection).or_default().push(key.clone());
                 continue;

@@ -53,6 +53,9 @@ pub(crate) struct Checker<'a, 'b> {
     pub(crate) now: i64,
     pub(crate) report: Report,
     pub(crate) seen: seen::Seen,
+    /// Deleted connections queued for reclamation (not repairing): their records and keys are
+    /// reported once, as `reclaim-pending`, not as an interrupted deletion and orphan keys.
+    pub(crate) reclaiming: std::collections::HashSet<String>,
 }
 
 impl Checker<'_, '_> {
@@ -167,8 +170,15 @@ pub(crate) fn changed_at(state: crate::storage::connections::RecordState, create
 /// Checks the whole store; with `options.repair`, fixes what it finds.
 pub fn check(app: &App<'_>, options: Options) -> Result<Report, StorageError> {
     let now = options.now.unwrap_or_else(|| app.now());
-    let mut checker =
-        Checker { app, repair: options.repair, now, report: Report::default(), seen: seen::Seen::default() };
+    let mut checker = Checker {
+        app,
+        repair: options.repair,
+        now,
+        report: Report::default(),
+        seen: seen::Seen::default(),
+        reclaiming: Default::default(),
+    };
+    reclaim_queued(&mut checker)?;
     let live = connections::check_listing(&mut checker)?;
     for connection in &live {
         let groups = resources::check_listings(&mut checker, connection)?;
@@ -181,6 +191,35 @@ pub fn check(app: &App<'_>, options: Options) -> Result<Report, StorageError> {
         health::check_counters(&mut checker, connection)?;
     }
     Ok(checker.report)
+}
+
+/// Reports the deleted connections queued for reclamation (`reclaim-pending`: the wasmtime
+/// host's background steps or admin API requests are on it); when repairing, finishes their
+/// reclamation first.
+fn reclaim_queued(checker: &mut Checker<'_, '_>) -> Result<(), StorageError> {
+    let app = checker.app;
+    let queued = crate::reclaim::queue::all(app.store)?;
+    if queued.is_empty() {
+        return Ok(());
+    }
+    if checker.repair {
+        crate::reclaim::run_until_idle(app, crate::reclaim::BACKGROUND_BUDGET)?;
+    }
+    for id in queued {
+        let detail = format!("connection {id} is deleted; its stored data is being reclaimed in bounded steps");
+        checker.unfinished(
+            "reclaim-pending",
+            crate::storage::keys::connection(&id),
+            detail,
+            checker.now,
+            true,
+            || Ok(()),
+        )?;
+        if !checker.repair {
+            checker.reclaiming.insert(id);
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

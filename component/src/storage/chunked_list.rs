@@ -299,6 +299,49 @@ impl<'a> ChunkedList<'a> {
             .collect()
     }
 
+    /// Reclaims a list no one writes any more (one of a deleted connection's) from its end, a
+    /// few ids per call: `reclaim` is given up to `max` ids from the end of the last chunk,
+    /// deletes what they own and says how many keys it deleted and whether the ids may leave
+    /// the list (`false`: call again, they are not finished). Then they leave their chunk; a
+    /// chunk left empty is deleted and leaves the directory. Returns the keys deleted, or
+    /// `None` once the list is empty and its keys are gone.
+    ///
+    /// Plain writes, no CAS, each idempotent: a call cut short by a crash is redone by the
+    /// next, which finds the same ids (or fewer) at the end of the list.
+    pub(crate) fn reclaim_tail(
+        &self,
+        max: usize,
+        reclaim: impl FnOnce(&[String]) -> Result<(usize, bool), StorageError>,
+    ) -> Result<Option<usize>, StorageError> {
+        let dir = self.directory()?;
+        let Some(n) = u32::try_from(dir.len()).ok().filter(|n| *n > 0) else {
+            self.store.delete(&self.directory_key())?;
+            return Ok(None);
+        };
+        let key = keys::chunk(&self.prefix, n);
+        let mut chunk: Chunk = match self.store.get(&key)? {
+            None => Chunk::default(),
+            Some(bytes) => decode(&key, &bytes)?,
+        };
+        let keep = chunk.ids.len().saturating_sub(max.max(1));
+        let (deleted, finished) = if keep < chunk.ids.len() { reclaim(&chunk.ids[keep..])? } else { (0, true) };
+        if !finished {
+            return Ok(Some(deleted));
+        }
+        chunk.ids.truncate(keep);
+        if !chunk.ids.is_empty() {
+            chunk.seq += 1;
+            self.store.set(&key, &encode(&chunk))?;
+            return Ok(Some(deleted));
+        }
+        self.store.delete(&key)?;
+        match dir.get(..n as usize - 1) {
+            Some(rest) if !rest.is_empty() => self.store.set(&self.directory_key(), &encode(&rest))?,
+            _ => self.store.delete(&self.directory_key())?,
+        }
+        Ok(Some(deleted + 1))
+    }
+
     /// Every key the list occupies (for deleting the whole list).
     pub fn storage_keys(&self) -> Result<Vec<String>, StorageError> {
         let count = self.directory()?.len() as u32;

@@ -155,6 +155,29 @@ pub fn is_store_metadata(key: &str) -> bool {
     key.starts_with("meta/")
 }
 
+/// The queue of deleted connections whose data awaits reclamation: a chunked list of
+/// connection ids (`reclaim-queue/dir`, `reclaim-queue/{k}`), see [`crate::reclaim`].
+pub const RECLAIM_QUEUE: &str = "reclaim-queue";
+
+/// The reclamation lease `{"holder", "until"}`: at most one reclamation step runs at a time.
+pub const RECLAIM_LEASE: &str = "reclaim-lease";
+
+/// Where the key-space sweep of the connection being reclaimed stands `{"id", "cursor"}`.
+pub const RECLAIM_SWEEP: &str = "reclaim-sweep";
+
+/// The connection a per-connection key belongs to: its second `/`-separated segment, when
+/// that is a connection id. Every key that belongs to one connection has this shape
+/// (`{structure}/{connection}/…`), which is what lets a deleted connection's keys be found and
+/// reclaimed generically, whatever structure they belong to. The connection's record
+/// (`conn/{c}`) is the one exception: it is deleted last, explicitly, and is not reported
+/// here. Creation tickets keep their key's prefix, so they belong to its connection too.
+pub fn connection_owner(key: &str) -> Option<&str> {
+    let mut parts = key.splitn(3, '/');
+    let structure = parts.next()?;
+    let owner = parts.next()?;
+    (structure != "conn" && crate::ids::is_connection_id(owner)).then_some(owner)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -178,6 +201,29 @@ mod tests {
         assert!(is_stale_creation_ticket(&ticket, 176_722_562 * crate::store::ticket::SLOT_MILLIS));
         assert!(!is_stale_creation_ticket(&ticket, 176_722_561 * crate::store::ticket::SLOT_MILLIS));
         assert!(is_store_metadata(crate::store::probe::ABSENT_SWAP_KEY));
+    }
+
+    #[test]
+    fn every_per_connection_key_names_its_connection() {
+        let c = "abcdefghijklmnopqrstuvwxyz";
+        let owned = [
+            connection_schemas(c),
+            resource(c, Kind::User, "u"),
+            resource_index(c, Kind::Group, "externalId", "x"),
+            resource_list(c, Kind::User),
+            chunk(&resource_list(c, Kind::User), 3),
+            resource_unique(c, Kind::User, "userName", "a"),
+            crate::store::ticket::key(&resource_unique(c, Kind::User, "userName", "a"), 1),
+            members(c, "g"),
+            member(c, "g", "u"),
+            member_of(c, "u"),
+        ];
+        for key in owned {
+            assert_eq!(connection_owner(&key), Some(c), "{key}");
+        }
+        for key in [connection(c), connection_name("x"), chunk(CONNECTION_LIST, 1), RECLAIM_QUEUE.into()] {
+            assert_eq!(connection_owner(&key), None, "{key}");
+        }
     }
 
     #[test]

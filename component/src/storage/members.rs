@@ -233,29 +233,6 @@ pub fn leave_all(store: &dyn KvStore, connection: &str, member: &str) -> Result<
     Ok(store.delete(&keys::member_of(connection, member))?)
 }
 
-/// Deletes every membership key of a connection's `groups` and `members` (the connection is
-/// being deleted and is already invisible).
-pub fn purge_connection(
-    store: &dyn KvStore,
-    connection: &str,
-    groups: &[String],
-    members: &[String],
-) -> Result<(), StorageError> {
-    for group in groups {
-        let list = ChunkedList::new(store, keys::members(connection, group));
-        let listed: Vec<String> = list.all()?.into_iter().map(|(_, id)| keys::member(connection, group, &id)).collect();
-        for batch in listed.chunks(512) {
-            store.delete_many(batch)?;
-        }
-        store.delete_many(&list.storage_keys()?)?;
-    }
-    let hints: Vec<String> = members.iter().map(|m| keys::member_of(connection, m)).collect();
-    for batch in hints.chunks(512) {
-        store.delete_many(batch)?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

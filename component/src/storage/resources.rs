@@ -403,24 +403,4 @@ impl<'a> Resources<'a> {
         self.store.delete(&key)?;
         Ok(())
     }
-
-    /// Deletes every resource of this kind in the connection, claims and list included
-    /// (used when the connection itself is deleted, after it became invisible).
-    pub fn purge(&self) -> Result<(), StorageError> {
-        let ids = self.ids()?;
-        for batch in ids.chunks(256) {
-            let record_keys: Vec<String> = batch.iter().map(|id| self.key(id)).collect();
-            let mut doomed = record_keys.clone();
-            for (key, value) in record_keys.iter().zip(self.store.get_many(&record_keys)?) {
-                if let Some(bytes) = value {
-                    let record: ResourceRecord = decode(key, &bytes)?;
-                    doomed.extend(record.unique.iter().map(|v| self.claim_key(v)));
-                    doomed.extend(record.lookup.iter().map(|v| self.index_key(v)));
-                }
-            }
-            self.store.delete_many(&doomed)?;
-        }
-        self.store.delete_many(&self.list().storage_keys()?)?;
-        Ok(())
-    }
 }

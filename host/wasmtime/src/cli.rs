@@ -59,6 +59,24 @@ pub enum Command {
     AdminToken(AdminTokenCommand),
     /// Check the whole store for broken invariants (safe while a server is running).
     Check(CheckArgs),
+    /// Reclaim now all stored data of deleted connections (a running server does it in the
+    /// background; safe while one runs).
+    Reclaim(ReclaimArgs),
+}
+
+/// Flags of `idplex reclaim`.
+#[derive(Debug, Args)]
+pub struct ReclaimArgs {
+    /// Data directory of the server.
+    #[arg(long, env = "IDPLEX_DATA", default_value = "./idplex-data")]
+    pub data: PathBuf,
+    /// Component file to run instead of the embedded one.
+    #[arg(long, env = "IDPLEX_COMPONENT")]
+    pub component: Option<PathBuf>,
+    /// Key-value store: `sqlite` (file idplex.sqlite3 in the data directory), or
+    /// `redis://[user:password@]host[:port][/db]`.
+    #[arg(long, env = "IDPLEX_STORE", hide_env_values = true, default_value = "sqlite")]
+    pub store: StoreSpec,
 }
 
 /// Flags of `idplex check`.
@@ -264,5 +282,12 @@ mod tests {
         let cli = Cli::try_parse_from(["idplex", "admin-token", "reset", "--data", "/tmp/x"]).expect("parse");
         let Command::AdminToken(AdminTokenCommand::Reset { data }) = cli.command else { panic!("admin-token reset") };
         assert_eq!(data, PathBuf::from("/tmp/x"));
+    }
+
+    #[test]
+    fn reclaim_takes_data_dir_and_store() {
+        let cli = Cli::try_parse_from(["idplex", "reclaim", "--data", "/tmp/x", "--store", "sqlite"]).expect("parse");
+        let Command::Reclaim(args) = cli.command else { panic!("reclaim") };
+        assert_eq!((args.data, args.store), (PathBuf::from("/tmp/x"), StoreSpec::Sqlite));
     }
 }

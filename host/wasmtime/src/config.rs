@@ -13,6 +13,12 @@ pub const ADMIN_TOKEN_SHA256: &str = "admin_token_sha256";
 /// Configuration key: the externally visible origin, e.g. `https://idp.example.com`.
 pub const PUBLIC_BASE_URL: &str = "public_base_url";
 
+/// Configuration key: `true` when the store's `list-keys` returns the key space a page at a
+/// time (this host's own SQLite and Redis stores, not its doubles of Spin's providers); the
+/// component then ends the reclamation of a deleted connection with a paged sweep of the key
+/// space.
+pub const LIST_KEYS_PAGES: &str = "list_keys_pages";
+
 /// The component's configuration: immutable, shared by all requests of a host.
 #[derive(Clone, Default)]
 pub struct ConfigCtx {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 
 use crate::bindings::exports::idplex::scim::handler::{Request, Response};
-use crate::bindings::exports::idplex::scim::maintenance::CheckOptions;
+use crate::bindings::exports::idplex::scim::maintenance::{CheckOptions, ReclaimProgress};
 use crate::body_budget::BodyBudget;
 use crate::config::{self, ConfigCtx};
 use crate::error_response::HostFailure;
@@ -133,6 +133,16 @@ pub struct Host {
     config: ConfigCtx,
     permits: Arc<Semaphore>,
     limits: ServerLimits,
+    reclaimed: ReclaimTotals,
+}
+
+/// What [`Host::reclaim`] did since the host opened: steps that deleted something, and keys.
+#[derive(Debug, Default)]
+pub struct ReclaimTotals {
+    /// Steps that deleted at least one key.
+    pub steps: std::sync::atomic::AtomicU64,
+    /// Keys deleted.
+    pub keys: std::sync::atomic::AtomicU64,
 }
 
 /// The limits [`crate::serve`] applies to connections and request bodies, from
@@ -173,6 +183,7 @@ impl Host {
             config: ConfigCtx::new(values),
             permits: Arc::new(Semaphore::new(config.max_concurrency)),
             limits,
+            reclaimed: ReclaimTotals::default(),
         })
     }
 
@@ -247,6 +258,31 @@ impl Host {
         })
     }
 
+    /// Runs one bounded step of reclaiming deleted connections' data
+    /// (`idplex:scim/maintenance.reclaim`): deletes about `budget` keys at most. Blocking.
+    /// Errors when the store fails or the guest traps.
+    pub fn reclaim(&self, budget: u32) -> anyhow::Result<ReclaimProgress> {
+        let store_time = StoreTime::with_budget(Some(kv::STORE_TIME_BUDGET));
+        let state = RequestState::new(self.kv.clone(), self.config.clone(), store_time);
+        match self.runtime.call_reclaim(state, budget) {
+            Ok(Ok(progress)) => {
+                if progress.reclaimed_keys > 0 {
+                    use std::sync::atomic::Ordering::Relaxed;
+                    self.reclaimed.steps.fetch_add(1, Relaxed);
+                    self.reclaimed.keys.fetch_add(progress.reclaimed_keys, Relaxed);
+                }
+                Ok(progress)
+            }
+            Ok(Err(message)) => anyhow::bail!("a reclamation step failed: {message}"),
+            Err(e) => Err(anyhow::Error::from(e).context("a reclamation step trapped")),
+        }
+    }
+
+    /// What [`Host::reclaim`] did since the host opened (for figures and tests).
+    pub fn reclaimed(&self) -> &ReclaimTotals {
+        &self.reclaimed
+    }
+
     /// Permits bounding concurrent requests in [`crate::serve`].
     pub(crate) fn permits(&self) -> &Arc<Semaphore> {
         &self.permits
@@ -298,6 +334,9 @@ fn component_config(config: &HostConfig) -> Result<BTreeMap<String, String>, Hos
         return Err(HostConfigError::BadAdminTokenHash);
     }
     let mut values = BTreeMap::from([(config::ADMIN_TOKEN_SHA256.to_owned(), hash)]);
+    if matches!(config.store, StoreSpec::Sqlite | StoreSpec::Redis(_)) {
+        values.insert(config::LIST_KEYS_PAGES.to_owned(), "true".to_owned());
+    }
     if let Some(url) = config.public_base_url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
         let lower = url.to_ascii_lowercase();
         if !(lower.starts_with("http://") || lower.starts_with("https://")) {

@@ -24,6 +24,7 @@
 //!   503).
 //! - [`file_size_limit`]: a write past `ulimit -f` fails (503) instead of killing the server.
 //! - [`maintenance`]: the `idplex check` report ([`Host::check`]) rendered for operators.
+//! - [`reclaimer`]: the background task reclaiming deleted connections' data ([`Host::reclaim`]).
 //! - [`cli`], [`banner`]: flags and start-up message of the `idplex` executable.
 //! - `bindings`: the `bindgen!` output for `idplex:scim/provider` (private).
 //! - `request_state`, `slots`, [`data_dir`]: per-request store data, the instance-slot
@@ -46,6 +47,7 @@ pub mod file_size_limit;
 pub mod host;
 pub mod kv;
 pub mod maintenance;
+pub mod reclaimer;
 mod request_state;
 pub mod runtime;
 pub mod server;

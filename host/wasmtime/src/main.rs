@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use idplex_host::admin_token::{self, AdminToken};
-use idplex_host::cli::{AdminTokenCommand, CheckArgs, Cli, Command, ServeArgs};
+use idplex_host::cli::{AdminTokenCommand, CheckArgs, Cli, Command, ReclaimArgs, ServeArgs};
 use idplex_host::{ComponentSource, Host, HostConfig, Runtime, banner, file_size_limit, maintenance, sha256_hex};
 
 fn main() -> ExitCode {
@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve(args),
         Command::AdminToken(AdminTokenCommand::Reset { data }) => reset_admin_token(&data),
         Command::Check(args) => check(args),
+        Command::Reclaim(args) => reclaim(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -110,6 +111,40 @@ fn check(args: CheckArgs) -> anyhow::Result<()> {
         maintenance::is_clean(&outcome.report),
         "the store has violations; run `idplex check --repair` to fix them"
     );
+    Ok(())
+}
+
+fn reclaim(args: ReclaimArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(args.data.is_dir(), "no data directory at {}; pass --data (or IDPLEX_DATA)", args.data.display());
+    let signals = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    signals.block_on(async { file_size_limit::survive_file_size_limit() })?;
+    let source = args.component.map_or(ComponentSource::Default, ComponentSource::Path);
+    let runtime = Runtime::load(source)?;
+    // Serves no requests; the admin token hash is that of a random, discarded token.
+    let mut unused_token = [0u8; 32];
+    getrandom::fill(&mut unused_token).map_err(|e| anyhow::anyhow!("OS random generator: {e}"))?;
+    let mut config = HostConfig::new(&args.data, sha256_hex(&hex::encode(unused_token)));
+    config.store = args.store;
+    let host = Host::open(runtime, config)?;
+    let started = std::time::Instant::now();
+    let (mut steps, mut keys, mut connections) = (0u64, 0u64, 0u64);
+    loop {
+        let progress = host.reclaim(idplex_host::reclaimer::BACKGROUND_BUDGET)?;
+        if progress.busy {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            continue;
+        }
+        steps += 1;
+        keys += progress.reclaimed_keys;
+        connections += progress.finished_connections;
+        if progress.pending == 0 {
+            break;
+        }
+    }
+    print_stdout(&format!(
+        "reclaimed {keys} keys of {connections} deleted connections in {steps} steps ({:.1} s); nothing is pending\n",
+        started.elapsed().as_secs_f64()
+    ));
     Ok(())
 }
 

@@ -9,7 +9,7 @@ use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, UpdateDeadline};
 
 use crate::bindings::exports::idplex::scim::handler::{Request, Response};
-use crate::bindings::exports::idplex::scim::maintenance::{CheckOptions, Report};
+use crate::bindings::exports::idplex::scim::maintenance::{CheckOptions, ReclaimProgress, Report};
 use crate::bindings::{Provider, ProviderPre};
 use crate::component_source::ComponentSource;
 pub use crate::request_state::GuestMemoryLimitExceeded;
@@ -122,6 +122,16 @@ impl Runtime {
         ) -> wasmtime::Result<R>,
     ) -> wasmtime::Result<R> {
         self.call(state, |provider, store| f(provider.idplex_scim_admin(), store))
+    }
+
+    /// Instantiates the component in a fresh store over `state` and calls
+    /// `idplex:scim/maintenance.reclaim` (one bounded reclamation step).
+    pub(crate) fn call_reclaim(
+        &self,
+        state: RequestState,
+        budget: u32,
+    ) -> wasmtime::Result<Result<ReclaimProgress, String>> {
+        self.call(state, |provider, store| provider.idplex_scim_maintenance().call_reclaim(store, budget))
     }
 
     /// Runs `f` on a fresh instance within the time limit, holding an instance slot.

@@ -8,6 +8,8 @@
 //! (408 past the body deadline or idle timeout). A request the component would refuse for
 //! want of credentials is refused before its body is read (`early_refusal`).
 //!
+//! Deleted connections' data is reclaimed in the background meanwhile ([`crate::reclaimer`]).
+//!
 //! Each request then waits for one of the host's permits and runs on a blocking thread
 //! (instantiation, guest code and SQLite calls all block). One log line per request carries
 //! method, path (without query), status and duration, never headers or bodies.
@@ -50,6 +52,7 @@ pub async fn serve(
     let graceful = GracefulShutdown::new();
     let mut shutdown = std::pin::pin!(shutdown);
     let connections = Arc::new(Semaphore::new(host.limits().max_connections));
+    let reclaimer = tokio::spawn(crate::reclaimer::run(Arc::clone(&host)));
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -90,6 +93,7 @@ pub async fn serve(
         }
     }
     drop(listener);
+    reclaimer.abort();
     tracing::info!(connections = graceful.count(), "shutting down; draining in-flight requests");
     if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown()).await.is_err() {
         tracing::warn!("in-flight requests did not finish in time; stopping anyway");
