@@ -642,7 +642,7 @@ test("regenerate with a grace period: the previous token keeps working until it 
   assertNoScriptErrors(page);
 });
 
-test("disable and enable a connection: confirmation; its IdP gets 403 while its users stay listed, marked", async () => {
+test("disable and enable a connection: confirmation; its IdP gets 403 while its users stay listed", async () => {
   const acme = await createConnection("Acme - Okta");
   const globex = await createConnection("Globex - Entra");
   await provisionUsers(acme, "acme", 2);
