@@ -3,15 +3,17 @@
 //! users are gone from every list at once, and the host's background reclamation then leaves
 //! no key of the connection in the store.
 //!
-//! The data directory is a temporary directory (on disk); set `IDPLEX_E2E_DATA_ROOT` (e.g.
-//! `/dev/shm`) to put it elsewhere.
+//! The data directory is a temporary directory under `/dev/shm` where that exists (the same
+//! SQLite store, in memory-backed files: filling 100,000 users durably on a loaded 2-core disk
+//! takes many minutes, and durability is what `crash.rs` tests, not this); set
+//! `IDPLEX_E2E_DATA_ROOT` to put it elsewhere (e.g. on disk).
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 use std::time::{Duration, Instant};
 
 use idplex_e2e::server_thread::ServerThread;
-use idplex_e2e::{ADMIN_TOKEN, Client, hostile, runtime, user};
+use idplex_e2e::{ADMIN_TOKEN, Client, runtime, user};
 use idplex_host::maintenance::CheckOptions;
 use idplex_host::{Host, HostConfig, sha256_hex};
 use serde_json::{Value, json};
@@ -19,7 +21,7 @@ use serde_json::{Value, json};
 const USERS: usize = 100_000;
 
 /// Users per Bulk request (the SCIM limit: `scim::limits::MAX_BULK_OPERATIONS`).
-const PER_BULK: usize = 1_000;
+const PER_BULK: usize = 250;
 
 /// How long the background reclamation may take before the test gives up (not a figure
 /// asserted: a bound on a hung test).
@@ -42,14 +44,17 @@ fn count_naming(db: &std::path::Path, id: &str) -> u64 {
     conn.query_row("SELECT count(*) FROM kv WHERE instr(key, ?1) > 0", [id], |row| row.get(0)).expect("count")
 }
 
-/// Keys of the SQLite store at `db` that contain `id`.
+/// Keys of the SQLite store at `db` that contain `id` (every key: health records too).
 fn keys_naming(db: &std::path::Path, id: &str) -> Vec<String> {
-    hostile::dump(db).into_iter().map(|(key, _)| key).filter(|key| key.contains(id)).collect()
+    let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).expect("open");
+    let mut statement = conn.prepare("SELECT key FROM kv WHERE instr(key, ?1) > 0 ORDER BY key").expect("query");
+    statement.query_map([id], |row| row.get(0)).expect("keys").collect::<Result<_, _>>().expect("rows")
 }
 
 #[test]
 fn a_connection_of_100000_users_is_deleted_at_once_and_reclaimed_in_the_background() {
-    let root = std::env::var_os("IDPLEX_E2E_DATA_ROOT");
+    let root = std::env::var_os("IDPLEX_E2E_DATA_ROOT")
+        .or_else(|| std::path::Path::new("/dev/shm").is_dir().then(|| "/dev/shm".into()));
     let dir = match &root {
         Some(root) => tempfile::tempdir_in(root),
         None => tempfile::tempdir(),
@@ -79,7 +84,12 @@ fn a_connection_of_100000_users_is_deleted_at_once_and_reclaimed_in_the_backgrou
                     let reply = client.scim(big, "POST", "/Bulk", Some(&bulk_of_users(first)));
                     assert_eq!(reply.status, 200, "{:?}", reply.json);
                     let ops = reply.json["Operations"].as_array().cloned().unwrap_or_default();
-                    assert_eq!(ops.iter().filter(|op| op["status"] == "201").count(), PER_BULK, "bulk at {first}");
+                    let failed: Vec<&Value> = ops.iter().filter(|op| op["status"] != "201").take(2).collect();
+                    assert_eq!(
+                        ops.iter().filter(|op| op["status"] == "201").count(),
+                        PER_BULK,
+                        "bulk at {first}: {failed:?}"
+                    );
                 }
             });
         }

@@ -6,6 +6,7 @@ mod auth;
 mod error;
 mod json;
 mod maintenance;
+mod openapi;
 mod routes;
 mod schemas;
 

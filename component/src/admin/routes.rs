@@ -13,6 +13,9 @@ pub const PREFIX: &str = "/admin/api/v1";
 
 /// Handles a request whose path starts with [`PREFIX`].
 pub fn handle(app: &App<'_>, request: &Request, base: Option<&str>) -> Response {
+    if let Some(document) = super::openapi::serve(request) {
+        return document;
+    }
     if !is_admin(app, request) {
         return AdminError::Unauthorized.to_response();
     }

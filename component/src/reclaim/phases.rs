@@ -114,7 +114,7 @@ pub(crate) fn sweep(store: &dyn KvStore, c: &str, budget: usize) -> Result<(usiz
     }
 }
 
-/// The last keys of connection `c`: its custom schemas, its health record and counters, the
+/// The last keys of connection `c`: its custom schemas, its health document and counters, the
 /// sweep's cursor, its record. Returns the keys deleted.
 pub(crate) fn finish(store: &dyn KvStore, c: &str) -> Result<usize, StorageError> {
     crate::storage::schemas::forget(store, c)?;

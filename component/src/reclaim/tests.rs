@@ -130,7 +130,7 @@ fn everything_of_the_connection_goes_and_nothing_of_any_other() {
     let keep = populated(&h, "Keep", 20);
     let gone = populated(&h, "Gone", 40);
     let kept = snapshot(&h.store, &keep.id);
-    let prefixes = ["conn/", "schemas/", "res/", "res-list/", "res-uniq/", "res-idx/", "mem/", "member-of/"];
+    let prefixes = ["conn/", "schemas/", "health/", "res/", "res-list/", "res-uniq/", "res-idx/", "mem/", "member-of/"];
     let owned = keys_of(&h.store, &gone.id);
     for prefix in prefixes {
         assert!(owned.iter().any(|k| k.starts_with(prefix)), "the fixture has {prefix} keys");

@@ -3,8 +3,9 @@
 //!
 //! The component stays the authority on tokens: the host only looks at whether an
 //! `Authorization` header is present at all, and only on the paths where the component asks
-//! for one before anything else. The responses are copies of the component's own 401s (the
-//! SCIM error of RFC 7644 §3.12 under `/scim/v2/`, the admin API error under `/admin/api/v1`);
+//! for one before anything else (so not the admin API's public OpenAPI document). The
+//! responses are copies of the component's own 401s (the SCIM error of RFC 7644 §3.12 under
+//! `/scim/v2/`, the admin API error under `/admin/api/v1`);
 //! `tests/with_component.rs` checks that they stay equal to what the component answers.
 
 use hyper::header::{AUTHORIZATION, HeaderMap};
@@ -17,6 +18,10 @@ const SCIM_PREFIX: &str = "/scim/v2/";
 /// The prefix of the admin API (the component's `admin::PREFIX`).
 const ADMIN_PREFIX: &str = "/admin/api/v1";
 
+/// The admin API's OpenAPI document (the component's `admin::openapi`), public: it holds no
+/// secret.
+const ADMIN_OPENAPI: &str = "/admin/api/v1/openapi.json";
+
 /// The SCIM discovery endpoints, which need no credentials (RFC 7644 §4).
 const DISCOVERY: [&str; 3] = ["ServiceProviderConfig", "ResourceTypes", "Schemas"];
 
@@ -28,6 +33,9 @@ pub(crate) fn refusal(path: &str, headers: &HeaderMap) -> Option<Response> {
     }
     if let Some(rest) = path.strip_prefix(SCIM_PREFIX) {
         return scim_needs_credentials(rest).then(scim_unauthorized);
+    }
+    if path == ADMIN_OPENAPI {
+        return None;
     }
     if path == ADMIN_PREFIX || path.strip_prefix(ADMIN_PREFIX).is_some_and(|rest| rest.starts_with('/')) {
         return Some(admin_unauthorized());
@@ -104,6 +112,8 @@ mod tests {
         assert!(!refused("/scim/v2/c_123/%53chemas"));
         assert!(!refused("/admin/api/v10"));
         assert!(!refused("/admin"));
+        assert!(!refused("/admin/api/v1/openapi.json"));
+        assert!(refused("/admin/api/v1/openapi.json/x"));
     }
 
     #[test]

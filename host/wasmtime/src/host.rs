@@ -237,27 +237,6 @@ impl Host {
         }
     }
 
-    /// The component's typed `admin` export ([`crate::admin`]).
-    pub fn admin(&self) -> crate::admin::Admin<'_> {
-        crate::admin::Admin { host: self }
-    }
-
-    /// Calls the `admin` export on a fresh instance; a trap or a guest limit is an error.
-    pub(crate) fn call_admin<R>(
-        &self,
-        f: impl FnOnce(
-            &crate::bindings::exports::idplex::scim::admin::Guest,
-            &mut wasmtime::Store<RequestState>,
-        ) -> wasmtime::Result<R>,
-    ) -> anyhow::Result<R> {
-        let store_time = StoreTime::with_budget(Some(kv::STORE_TIME_BUDGET));
-        let state = RequestState::new(self.kv.clone(), self.config.clone(), store_time);
-        self.runtime.call_admin(state, f).map_err(|e| {
-            let failure = self.failure(&e);
-            anyhow::Error::from(e).context(format!("the admin call failed: {failure:?}"))
-        })
-    }
-
     /// Runs one bounded step of reclaiming deleted connections' data
     /// (`idplex:scim/maintenance.reclaim`): deletes about `budget` keys at most. Blocking.
     /// Errors when the store fails or the guest traps.
@@ -281,6 +260,27 @@ impl Host {
     /// What [`Host::reclaim`] did since the host opened (for figures and tests).
     pub fn reclaimed(&self) -> &ReclaimTotals {
         &self.reclaimed
+    }
+
+    /// The component's typed `admin` export ([`crate::admin`]).
+    pub fn admin(&self) -> crate::admin::Admin<'_> {
+        crate::admin::Admin { host: self }
+    }
+
+    /// Calls the `admin` export on a fresh instance; a trap or a guest limit is an error.
+    pub(crate) fn call_admin<R>(
+        &self,
+        f: impl FnOnce(
+            &crate::bindings::exports::idplex::scim::admin::Guest,
+            &mut wasmtime::Store<RequestState>,
+        ) -> wasmtime::Result<R>,
+    ) -> anyhow::Result<R> {
+        let store_time = StoreTime::with_budget(Some(kv::STORE_TIME_BUDGET));
+        let state = RequestState::new(self.kv.clone(), self.config.clone(), store_time);
+        self.runtime.call_admin(state, f).map_err(|e| {
+            let failure = self.failure(&e);
+            anyhow::Error::from(e).context(format!("the admin call failed: {failure:?}"))
+        })
     }
 
     /// Permits bounding concurrent requests in [`crate::serve`].

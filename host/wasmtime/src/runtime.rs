@@ -111,6 +111,16 @@ impl Runtime {
         })
     }
 
+    /// Instantiates the component in a fresh store over `state` and calls
+    /// `idplex:scim/maintenance.reclaim` (one bounded reclamation step).
+    pub(crate) fn call_reclaim(
+        &self,
+        state: RequestState,
+        budget: u32,
+    ) -> wasmtime::Result<Result<ReclaimProgress, String>> {
+        self.call(state, |provider, store| provider.idplex_scim_maintenance().call_reclaim(store, budget))
+    }
+
     /// Instantiates the component in a fresh store over `state` and runs `f` with its exported
     /// `idplex:scim/admin` interface.
     pub(crate) fn call_admin<R>(
@@ -122,16 +132,6 @@ impl Runtime {
         ) -> wasmtime::Result<R>,
     ) -> wasmtime::Result<R> {
         self.call(state, |provider, store| f(provider.idplex_scim_admin(), store))
-    }
-
-    /// Instantiates the component in a fresh store over `state` and calls
-    /// `idplex:scim/maintenance.reclaim` (one bounded reclamation step).
-    pub(crate) fn call_reclaim(
-        &self,
-        state: RequestState,
-        budget: u32,
-    ) -> wasmtime::Result<Result<ReclaimProgress, String>> {
-        self.call(state, |provider, store| provider.idplex_scim_maintenance().call_reclaim(store, budget))
     }
 
     /// Runs `f` on a fresh instance within the time limit, holding an instance slot.
