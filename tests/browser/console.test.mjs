@@ -4,9 +4,9 @@
 import assert from "node:assert/strict";
 import { after, before, beforeEach, test } from "node:test";
 import {
-  BASE, admin, assertNoScriptErrors, closeBrowser, connectionNamed, createConnection, eventually, hidden,
-  launch, openConsole, provisionUsers, resetServer, scimStatus, see, seeHash, seeNotOnPage, seeOnPage, seeTexts, shot,
-  signIn,
+  BASE, admin, assertNoScriptErrors, axeCheck, closeBrowser, connectionNamed, createConnection, eventually, hidden,
+  launch, openConsole, openPhoneConsole, provisionUser, provisionUsers, resetServer, scimStatus, see, seeHash, seeNotOnPage,
+  seeOnPage, seeTexts, shot, signIn,
 } from "./lib.mjs";
 
 before(launch);
@@ -24,12 +24,17 @@ test("sign-in: an empty or wrong token is refused with a message; the admin toke
   await see(page.getByRole("heading", { level: 1 }), "Sign in");
   assert.equal(await page.title(), "Sign in · idplex");
 
+  await axeCheck(page, "sign-in");
   await page.getByRole("button", { name: "Sign in" }).click();
   await see(page.getByTestId("signin-error"), "Enter the admin token.");
 
   await page.getByLabel("Admin token").fill("idplex_admin_wrong-token");
   await page.getByRole("button", { name: "Sign in" }).click();
-  await see(page.getByTestId("signin-error"), "That admin token was not accepted.");
+  await see(page.getByTestId("signin-error"), "That admin token was not accepted. Copy the whole token printed by idplex serve and try again.");
+  // The command is set as code, not wrapped in literal backticks.
+  assert.ok(!(await page.getByTestId("signin-error").innerText()).includes("`"), "no literal backticks in the message");
+  await see(page.getByTestId("signin-error").locator("code"), "idplex serve");
+  await axeCheck(page, "sign-in with an error");
   await hidden(page.getByTestId("users-view"));
   await shot(page, "signin-wrong-token");
 
@@ -59,21 +64,70 @@ test("sign-in: a stored token the server no longer accepts ends the session with
   await see(page.getByRole("heading", { level: 1 }), "Sign in");
 });
 
-test("empty states: no connections, no users yet, none from a connection, no match", async () => {
+test("first run: no connection yet shows the set-up flow, with Okta's and Entra's field names", async () => {
   const page = await openConsole();
   await signIn(page);
-  await see(page.getByTestId("users-empty"), "Connect your first identity provider");
-  await hidden(page.getByTestId("pagination"));
-  await shot(page, "empty-no-connections");
+  const firstRun = page.getByTestId("first-run");
+  await see(firstRun, "Set up your first connection");
+  await see(firstRun, "A connection is how one identity provider");
+  await hidden(page.locator("#users-toolbar"));
+  await hidden(page.getByTestId("users-table"));
+  await axeCheck(page, "first run");
+  await shot(page, "first-run");
 
-  // Its "Add connection" opens the panel and creates one.
-  await page.getByTestId("users-empty").getByRole("button", { name: "Add connection" }).click();
+  // Microsoft Entra ID: "Tenant URL" and "Secret Token".
+  await firstRun.getByLabel("Microsoft Entra ID").check();
+  await firstRun.getByLabel("Connection name").fill("Acme Corp - Entra");
+  await firstRun.getByRole("button", { name: "Create connection" }).click();
+  const dialog = page.getByTestId("token-dialog");
+  await see(dialog, "Connection created");
+  await see(page.getByTestId("token-guide"), "In Microsoft Entra ID");
+  await see(page.getByTestId("token-guide"), "Admin Credentials: Tenant URL is the URL above, Secret Token the token above.");
+  const tenantUrl = await dialog.getByLabel("Tenant URL", { exact: true }).inputValue();
+  const secretToken = await dialog.getByLabel("Secret Token", { exact: true }).inputValue();
+  assert.equal(await scimStatus(tenantUrl, secretToken), 200, "what Entra is told to enter works");
+  assert.equal(await dialog.getByLabel("Connection name", { exact: true }).inputValue(), "Acme Corp - Entra");
+  await axeCheck(page, "first run: the new connection's credentials");
+  await shot(page, "first-run-entra");
+  await page.getByTestId("copy-token").click();
+  await see(page.getByTestId("toast"), "Secret Token copied to the clipboard.");
+  await page.getByRole("button", { name: "Save" }).click();
+  await hidden(dialog);
+  // Set up: End Users, waiting for the first sync.
+  await hidden(firstRun);
+  await see(page.getByTestId("users-empty"), "No users have synced yet");
+  assert.equal((await connectionNamed("Acme Corp - Entra"))?.scimUrl, tenantUrl);
+
+  // Okta: "SCIM connector base URL", "API Token", HTTP Header authentication.
+  await resetServer();
+  await page.reload();
+  await see(firstRun, "Set up your first connection");
+  await firstRun.getByLabel("Okta").check();
+  await firstRun.getByRole("button", { name: "Create connection" }).click();
+  await see(page.getByTestId("token-guide"), "In Okta");
+  await see(page.getByTestId("token-guide"), "Authentication Mode: HTTP Header; paste the token above as the API Token");
+  const baseUrl = await dialog.getByLabel("SCIM connector base URL", { exact: true }).inputValue();
+  const apiToken = await dialog.getByLabel("API Token", { exact: true }).inputValue();
+  assert.equal(await scimStatus(baseUrl, apiToken), 200, "what Okta is told to enter works");
+  // An empty name: the server's default.
+  assert.match(await dialog.getByLabel("Connection name", { exact: true }).inputValue(), /^Connection \d+$/);
+  await shot(page, "first-run-okta");
+  await page.getByRole("button", { name: "Save" }).click();
+  await hidden(dialog);
+  await see(page.getByTestId("users-empty"), "No users have synced yet");
+  // Focus is not lost with the form that went away.
+  await eventually(async () => assert.notEqual(await page.evaluate(() => document.activeElement?.tagName), "BODY"));
+  assertNoScriptErrors(page);
+});
+
+test("empty states: no users yet, none from a connection, no match", async () => {
+  const page = await openConsole();
+  await signIn(page);
+  await see(page.getByTestId("first-run"), "Set up your first connection");
+  await page.getByTestId("first-run").getByRole("button", { name: "Create connection" }).click();
   await see(page.getByTestId("token-dialog"), "Connection created");
   await page.getByRole("button", { name: "Save" }).click();
   await hidden(page.getByTestId("token-dialog"));
-  await see(page.getByTestId("panel-count"), "1 connection");
-  await page.getByRole("button", { name: "Close connections" }).click();
-  await hidden(page.getByTestId("connections-panel"));
 
   await see(page.getByTestId("users-empty"), "No users have synced yet");
   await see(page.getByTestId("users-empty"), "You have 1 connection");
@@ -345,6 +399,7 @@ test("End Users: all connections' users with their connection; filter, search, p
   await see(page.getByTestId("page-summary"), "1–5 of 5");
   await seeHash(page, `#users?connection=${globex.id}`);
   await seeTexts(page.locator('[data-testid="user-row"] td[data-label="Connection"]'), Array(5).fill("Globex - Entra"));
+  await shot(page, "end-users-filtered");
   await page.getByLabel("Connection", { exact: true }).selectOption({ label: "All connections" });
   await see(page.getByTestId("page-summary"), "1–50 of 125");
 
@@ -398,3 +453,269 @@ test("End Users: all connections' users with their connection; filter, search, p
   await see(deep.getByTestId("page-summary"), "1–50 of 125");
   assertNoScriptErrors(page);
 });
+
+/** Layout facts of the End Users table: no horizontal overflow anywhere, the tallest row. */
+async function tableLayout(page) {
+  return page.evaluate(() => {
+    const scroll = document.querySelector(".table-scroll");
+    const rows = [...document.querySelectorAll('[data-testid="user-row"]')];
+    return {
+      pageOverflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      tableOverflow: scroll.scrollWidth - scroll.clientWidth,
+      tallestRow: Math.max(...rows.map((r) => r.getBoundingClientRect().height)),
+    };
+  });
+}
+
+test("long values: truncated with an ellipsis and a tooltip, whole in the user drawer; the SCIM URL never splits its id", async () => {
+  const acme = await createConnection("Acme - Okta");
+  await provisionUsers(acme, "acme", 2);
+  // The longest values SCIM accepts: 1,024 characters (a 1 MB one is refused with 400 now).
+  const longName = `${"a".repeat(1000)}@example.com`.padEnd(1024, "z");
+  const longDisplay = "Very long display name ".repeat(50).slice(0, 1024);
+  await provisionUser(acme, { userName: longName, displayName: longDisplay, emails: [{ value: `${"b".repeat(200)}@example.com`, primary: true }], active: true });
+
+  for (const [label, open] of [["laptop", () => openConsole()], ["phone", () => openPhoneConsole()]]) {
+    const page = await open();
+    await signIn(page);
+    await see(page.getByTestId("page-summary"), "1–3 of 3");
+    const cell = page.getByTestId("user-name").filter({ hasText: "aaaa" });
+    const layout = await tableLayout(page);
+    console.log(`# ${label}: page overflow ${layout.pageOverflow} px, table overflow ${layout.tableOverflow} px, tallest row ${layout.tallestRow} px`);
+    assert.ok(layout.pageOverflow <= 0, `${label}: the page does not scroll sideways (${layout.pageOverflow} px)`);
+    assert.ok(layout.tableOverflow <= 0, `${label}: the table fits its card (${layout.tableOverflow} px)`);
+    assert.ok(layout.tallestRow < (label === "phone" ? 360 : 120), `${label}: a row stays short (${layout.tallestRow} px)`);
+    // The cell holds a clipped value, the tooltip more, the drawer all of it.
+    const shown = await cell.innerText();
+    assert.ok(shown.length <= 201 && shown.endsWith("…") && longName.startsWith(shown.slice(0, -1)), `${label}: clipped (${shown.length} characters)`);
+    const tooltip = await cell.getAttribute("title");
+    assert.ok(longName.startsWith(tooltip.slice(0, -1)) && tooltip.length <= 1001, "the tooltip holds the start of the value");
+    assert.equal(await cell.evaluate((n) => getComputedStyle(n).textOverflow === "ellipsis" || getComputedStyle(n).webkitLineClamp !== "none"), true);
+    await shot(page, `end-users-long-values-${label}`);
+    await axeCheck(page, `End Users (${label})`);
+
+    // The drawer, by keyboard: Enter opens it, focus moves in, Tab stays in, Escape closes and returns focus.
+    await cell.focus();
+    await page.keyboard.press("Enter");
+    const drawer = page.getByRole("dialog", { name: "User details" });
+    await see(drawer, "Acme - Okta");
+    assert.equal(await page.getByTestId("user-drawer-username").innerText(), longName, "the drawer shows the whole user name");
+    await eventually(async () => assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "user-drawer-close"));
+    assert.notEqual(await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle), "none", "focus is visible");
+    for (let i = 0; i < 4; i++) {
+      await page.keyboard.press("Tab");
+      assert.ok(await page.evaluate(() => !!document.activeElement?.closest("#user-drawer") || document.activeElement === document.body), "Tab stays in the drawer");
+    }
+    const drawerOverflow = await page.evaluate(() => {
+      const body = document.getElementById("user-drawer-body");
+      return body.scrollWidth - body.clientWidth;
+    });
+    assert.ok(drawerOverflow <= 0, `the drawer wraps long values (${drawerOverflow} px)`);
+    await axeCheck(page, `user drawer (${label})`);
+    await shot(page, `user-drawer-${label}`);
+    await page.keyboard.press("Escape");
+    await hidden(drawer);
+    await eventually(async () => assert.equal(await page.evaluate(() => document.activeElement?.title?.slice(0, 10)), "a".repeat(10), "focus returns to the user"));
+
+    // The SCIM URL: a line break only after a "/", never inside the connection id.
+    await page.getByRole("button", { name: "Connections", exact: true }).click();
+    await see(row(page, "Acme - Okta"), "Acme - Okta");
+    const url = row(page, "Acme - Okta").getByTestId("connection-scim-url");
+    assert.equal(await url.innerText().then((t) => t.replace(/\s+/g, "")), acme.scimUrl);
+    const idLines = await url.locator(".url-tail").evaluate((n) => n.getClientRects().length);
+    assert.equal(idLines, 1, `${label}: the connection id is on one line`);
+    assert.equal(await url.locator(".url-tail").innerText(), acme.id);
+    await axeCheck(page, `Connections panel (${label})`);
+    await shot(page, `connections-panel-${label}`);
+    await page.keyboard.press("Escape");
+    await hidden(panel(page));
+    assertNoScriptErrors(page);
+  }
+});
+
+test("accessibility: each view and dialog is axe-clean; dialogs trap focus, close on Escape and return focus", async () => {
+  const acme = await createConnection("Acme - Okta");
+  await provisionUsers(acme, "acme", 3);
+  const page = await openConsole();
+  await signIn(page);
+  await see(page.getByTestId("page-summary"), "1–3 of 3");
+  await axeCheck(page, "End Users");
+
+  // Keyboard only: the Connections button, Enter, Escape.
+  const open = page.getByRole("button", { name: "Connections", exact: true });
+  await open.focus();
+  await page.keyboard.press("Enter");
+  await see(panel(page), "Acme - Okta");
+  await axeCheck(page, "Connections panel");
+  for (let i = 0; i < 12; i++) {
+    await page.keyboard.press("Tab");
+    assert.ok(await page.evaluate(() => !!document.activeElement?.closest("#connections-panel") || document.activeElement === document.body), "Tab stays in the panel");
+  }
+  await row(page, "Acme - Okta").getByRole("button", { name: "Regenerate token of Acme - Okta" }).click();
+  await see(page.getByTestId("regenerate-dialog"), "Regenerate token?");
+  await axeCheck(page, "regenerate dialog");
+  await page.keyboard.press("Escape");
+  await hidden(page.getByTestId("regenerate-dialog"));
+  await eventually(async () => assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("aria-label")), "Regenerate token of Acme - Okta"));
+
+  await row(page, "Acme - Okta").getByRole("button", { name: "Delete Acme - Okta" }).click();
+  await see(page.getByTestId("delete-dialog"), "Removed with it: 3 users, 0 groups and its SCIM token.");
+  await axeCheck(page, "delete dialog");
+  await page.keyboard.press("Escape");
+  await hidden(page.getByTestId("delete-dialog"));
+  await eventually(async () => assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("aria-label")), "Delete Acme - Okta"));
+
+  await panel(page).getByRole("button", { name: "Add connection" }).click();
+  await see(page.getByTestId("token-dialog"), "Connection created");
+  await axeCheck(page, "new connection dialog");
+  await page.getByRole("button", { name: "Save" }).click();
+  await hidden(page.getByTestId("token-dialog"));
+  await page.keyboard.press("Escape");
+  await hidden(panel(page));
+  await eventually(async () => assert.equal(await page.evaluate(() => document.activeElement?.dataset.testid), "open-connections"));
+
+  await page.getByRole("button", { name: "Several…" }).click();
+  await see(page.getByTestId("choose-dialog"), "Show users from");
+  await axeCheck(page, "connection chooser");
+  await page.keyboard.press("Escape");
+  await hidden(page.getByTestId("choose-dialog"));
+
+  await page.getByRole("button", { name: "Schemas" }).click();
+  await see(page.getByTestId("schemas-panel"), "Custom schemas");
+  await axeCheck(page, "custom schemas panel");
+  await page.keyboard.press("Escape");
+  await hidden(page.getByTestId("schemas-panel"));
+
+  // The sort headers say how the table is sorted.
+  const header = page.getByRole("columnheader", { name: "User name" });
+  assert.equal(await header.getAttribute("aria-sort"), "ascending");
+  await page.getByRole("button", { name: "Display name" }).click();
+  await seeHash(page, "#users?sort=name&order=ascending");
+  await eventually(async () => assert.equal(await page.getByRole("columnheader", { name: "Display name" }).getAttribute("aria-sort"), "ascending"));
+  assert.equal(await header.getAttribute("aria-sort"), null);
+  await page.getByRole("button", { name: "Display name" }).click();
+  await seeHash(page, "#users?sort=name&order=descending");
+  await axeCheck(page, "End Users, sorted");
+  assertNoScriptErrors(page);
+});
+
+test("regenerate with a grace period: the previous token keeps working until it expires; regenerating again without grace ends it", async () => {
+  const acme = await createConnection("Acme - Okta");
+  const page = await openConsole();
+  await signIn(page);
+  await page.getByRole("button", { name: "Connections", exact: true }).click();
+  await row(page, "Acme - Okta").getByRole("button", { name: "Regenerate token of Acme - Okta" }).click();
+  const confirm = page.getByTestId("regenerate-dialog");
+  await page.getByLabel("Keeps working for 1 hour").check();
+  await see(page.getByTestId("regenerate-effect"), "The current token keeps working for 1 hour");
+  await axeCheck(page, "regenerate dialog with grace");
+  await page.getByRole("button", { name: "Regenerate token", exact: true }).click();
+  await hidden(confirm);
+  const dialog = page.getByTestId("token-dialog");
+  await see(dialog, "New token issued");
+  await see(dialog, "The previous token keeps working until");
+  const graceToken = await dialog.getByLabel("SCIM token", { exact: true }).inputValue();
+  assert.equal(await scimStatus(acme.scimUrl, graceToken), 200, "the new token works");
+  assert.equal(await scimStatus(acme.scimUrl, acme.token), 200, "the previous token still works during its grace period");
+  await page.getByRole("button", { name: "Done" }).click();
+  await hidden(dialog);
+  const { body } = await admin("GET", `/connections/${acme.id}`);
+  assert.ok(body.previousTokenExpires, "the API says when the previous token expires");
+  const expires = Date.parse(body.previousTokenExpires) - Date.now();
+  assert.ok(expires > 3_000_000 && expires <= 3_600_000, `expires in about an hour (${expires} ms)`);
+  await see(row(page, "Acme - Okta").getByTestId("connection-previous-token"), String(new Date().getUTCFullYear()));
+  await see(row(page, "Acme - Okta").getByTestId("connection-token-hint"), graceToken.slice(0, 10));
+  await seeNotOnPage(page, graceToken);
+
+  // Regenerated again, without grace: both earlier tokens stop at once.
+  await row(page, "Acme - Okta").getByRole("button", { name: "Regenerate token of Acme - Okta" }).click();
+  assert.ok(await page.getByLabel("Stops working at once").isChecked(), "no grace is the default");
+  await see(page.getByTestId("regenerate-effect"), "The current token stops working at once.");
+  await page.getByRole("button", { name: "Regenerate token", exact: true }).click();
+  await see(dialog, "The previous token no longer works.");
+  const token = await dialog.getByLabel("SCIM token", { exact: true }).inputValue();
+  assert.equal(await scimStatus(acme.scimUrl, token), 200, "the newest token works");
+  assert.equal(await scimStatus(acme.scimUrl, graceToken), 401, "the token it replaced stops at once");
+  assert.equal(await scimStatus(acme.scimUrl, acme.token), 401, "the token in grace stops too");
+  await page.getByRole("button", { name: "Done" }).click();
+  await hidden(row(page, "Acme - Okta").getByTestId("connection-previous-token"));
+  assertNoScriptErrors(page);
+});
+
+test("disable and enable a connection: confirmation; its IdP gets 403 while its users stay listed", async () => {
+  const acme = await createConnection("Acme - Okta");
+  const globex = await createConnection("Globex - Entra");
+  await provisionUsers(acme, "acme", 2);
+  await provisionUsers(globex, "globex", 1);
+  const page = await openConsole();
+  await signIn(page);
+  await see(page.getByTestId("page-summary"), "1–3 of 3");
+  await page.getByRole("button", { name: "Connections", exact: true }).click();
+  await row(page, "Acme - Okta").getByRole("button", { name: "Disable Acme - Okta" }).click();
+  const dialog = page.getByTestId("toggle-dialog");
+  await see(dialog, "Disable connection?");
+  await see(dialog, "SCIM requests from the identity provider behind Acme - Okta are refused (403) until you enable it again. Its 2 users and 0 groups stay");
+  await axeCheck(page, "disable dialog");
+  await page.getByRole("button", { name: "Cancel" }).click();
+  await hidden(dialog);
+  assert.equal(await scimStatus(acme.scimUrl, acme.token), 200, "Cancel keeps it enabled");
+
+  await row(page, "Acme - Okta").getByRole("button", { name: "Disable Acme - Okta" }).click();
+  await page.getByRole("button", { name: "Disable connection" }).click();
+  await see(page.getByTestId("toast"), "Disabled “Acme - Okta”.");
+  await see(row(page, "Acme - Okta").getByTestId("connection-disabled"), "Disabled");
+  const res = await fetch(`${acme.scimUrl}/Users`, { headers: { Authorization: `Bearer ${acme.token}` } });
+  assert.equal(res.status, 403, "a disabled connection answers its IdP 403");
+  assert.match((await res.json()).detail, /disabled/);
+  assert.equal(await scimStatus(globex.scimUrl, globex.token), 200, "other connections are unaffected");
+  await axeCheck(page, "Connections panel with a disabled connection");
+  await shot(page, "connection-disabled");
+
+  await page.getByRole("button", { name: "Close connections" }).click();
+  await see(page.getByTestId("page-summary"), "1–3 of 3");
+  await seeTexts(page.getByTestId("user-name"), ["acme-001@example.com", "acme-002@example.com", "globex-001@example.com"], { sorted: true });
+  await axeCheck(page, "End Users with users of a disabled connection");
+
+  await page.getByRole("button", { name: "Connections", exact: true }).click();
+  await row(page, "Acme - Okta").getByRole("button", { name: "Enable Acme - Okta" }).click();
+  await page.getByRole("button", { name: "Enable connection" }).click();
+  await see(page.getByTestId("toast"), "Enabled “Acme - Okta”.");
+  await hidden(row(page, "Acme - Okta").getByTestId("connection-disabled"));
+  assert.equal(await scimStatus(acme.scimUrl, acme.token), 200, "enabled again");
+  assertNoScriptErrors(page);
+});
+
+test("health and activity: counts, last success, last failure and requests in 24 h; the activity feed, newest first", async () => {
+  const acme = await createConnection("Acme - Okta");
+  await provisionUsers(acme, "acme", 3, { inactive: [3] });
+  // A request the connection's IdP gets wrong: a user without userName.
+  const bad = await fetch(`${acme.scimUrl}/Users`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${acme.token}`, "Content-Type": "application/scim+json" },
+    body: JSON.stringify({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"] }),
+  });
+  assert.equal(bad.status, 400);
+  const page = await openConsole();
+  await signIn(page);
+  await page.getByRole("button", { name: "Connections", exact: true }).click();
+  const health = row(page, "Acme - Okta").getByTestId("connection-health");
+  await see(health.getByTestId("health-active"), "2");
+  await see(health.getByTestId("health-inactive"), "1");
+  await see(health.getByTestId("health-last-success"), String(new Date().getUTCFullYear()));
+  await see(health.getByTestId("health-last-failure"), "400");
+  // The figure the API reports (concurrent first requests of an hour may undercount it: the
+  // server's health writes are blind), at least the failed request.
+  const { body } = await admin("GET", `/connections/${acme.id}`);
+  const requests = Number((await health.getByTestId("health-requests").innerText()).replace(/\D/g, ""));
+  assert.equal(requests, body.health.requests24h, "the console shows the API's requests in 24 h");
+  assert.ok(requests >= 1, `requests in 24 h: ${requests}`);
+
+  await row(page, "Acme - Okta").getByRole("button", { name: "Activity of Acme - Okta" }).click();
+  const events = row(page, "Acme - Okta").getByTestId("activity-event");
+  await see(events.first(), "created user");
+  await see(events.last(), "Admin created the connection");
+  await axeCheck(page, "a connection's health and activity");
+  await shot(page, "connection-health-activity");
+  assertNoScriptErrors(page);
+});
+

@@ -1,7 +1,8 @@
 // Shared pieces of the console browser tests: the server under test (admin API and SCIM from
 // Node), Chromium, and assertions that wait for what the user sees.
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
 
@@ -13,6 +14,8 @@ export const ADMIN_TOKEN = need("IDPLEX_ADMIN_TOKEN");
 const CHROMIUM = process.env.IDPLEX_CHROMIUM || "/usr/bin/chromium";
 /** Where viewport screenshots go (gitignored under target/). */
 const SHOTS = process.env.IDPLEX_SCREENSHOTS || new URL("../../target/browser-screenshots", import.meta.url).pathname;
+/** axe-core, injected into the page for the accessibility checks. */
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 /** How long an assertion waits for the page to show what it expects. */
 const WAIT_MS = Number(process.env.IDPLEX_BROWSER_WAIT_MS || 15_000);
 
@@ -131,6 +134,41 @@ export async function openConsole(hash = "") {
   page.scriptErrors = errors;
   await page.goto(`${BASE}/console/${hash}`);
   return page;
+}
+
+/** A fresh tab at phone width (375 × 740, touch). */
+export async function openPhoneConsole(hash = "") {
+  const context = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, locale: "en-US", timezoneId: "UTC" });
+  const page = await context.newPage();
+  page.scriptErrors = [];
+  page.on("pageerror", (err) => page.scriptErrors.push(String(err)));
+  await page.goto(`${BASE}/console/${hash}`);
+  return page;
+}
+
+/**
+ * Runs axe-core on the page as it is now (WCAG 2.x A and AA rules and best practices); any
+ * violation fails, listed with the elements it concerns.
+ */
+export async function axeCheck(page, view) {
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(AXE_SOURCE);
+  // A panel sliding in is semi-transparent for a moment: check the page as it settles.
+  await page.evaluate(() => Promise.all(document.getAnimations().map((a) => a.finished.catch(() => null))));
+  const result = await page.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+  const violations = result.violations.map((v) => `${v.id} (${v.impact}): ${v.help}: ${v.nodes.slice(0, 4).map((n) => n.target.join(" ")).join(" | ")}`);
+  assert.deepEqual(violations, [], `axe found accessibility violations in ${view}`);
+}
+
+/** Provisions one user over SCIM with the given attributes; returns the SCIM resource. */
+export async function provisionUser(connection, attributes) {
+  const res = await fetch(`${connection.scimUrl}/Users`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${connection.token}`, "Content-Type": "application/scim+json" },
+    body: JSON.stringify({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"], ...attributes }),
+  });
+  const text = await res.text();
+  assert.equal(res.status, 201, `provisioning ${String(attributes.userName).slice(0, 40)}: ${text.slice(0, 300)}`);
+  return JSON.parse(text);
 }
 
 /** Signs in with the admin token and waits for End Users. */

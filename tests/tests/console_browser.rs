@@ -1,6 +1,7 @@
 //! The admin console in a real browser: the `idplex serve` executable on a free port, and the
 //! scenarios of `tests/browser/console.test.mjs` driving `/console/` in headless Debian
-//! Chromium through it (sign-in, connections, End Users). Needs `make browser-deps`
+//! Chromium through it (sign-in, first run, connections, End Users, long values, phone width,
+//! keyboard, and an axe-core accessibility check of each view). Needs `make browser-deps`
 //! (Chromium, and `npm ci` in `tests/browser`); without them it fails saying so.
 //!
 //! `IDPLEX_BROWSER_TESTS=PATTERN` runs only the scenarios whose name matches; viewport
@@ -29,11 +30,13 @@ fn console_scenarios_pass_in_headless_chromium() {
         "{} is missing: run `make browser-deps` (installs Debian's chromium and the test's npm packages)",
         chromium.display()
     );
-    assert!(
-        browser_dir.join("node_modules/playwright-core/package.json").is_file(),
-        "{}/node_modules is missing: run `make browser-deps` (npm ci in tests/browser)",
-        browser_dir.display()
-    );
+    for package in ["playwright-core", "axe-core"] {
+        assert!(
+            browser_dir.join("node_modules").join(package).join("package.json").is_file(),
+            "{}/node_modules/{package} is missing: run `make browser-deps` (npm ci in tests/browser)",
+            browser_dir.display()
+        );
+    }
 
     let data = tempfile::tempdir().expect("a temporary data directory");
     let server = Process::start(data.path());

@@ -79,6 +79,25 @@
     return frag;
   }
 
+  /** Longest value put into a table cell or tooltip; the user drawer shows the whole value. */
+  const CLIP_CHARS = 200;
+  const TOOLTIP_CHARS = 1000;
+
+  /** `text` cut to `max` characters with an ellipsis (a 1 MB value must not reach the layout). */
+  function clip(text, max = CLIP_CHARS) {
+    const str = String(text ?? "");
+    return str.length > max ? `${str.slice(0, max)}…` : str;
+  }
+
+  /**
+   * A table cell value: at most two lines, cut with an ellipsis (CSS), at most CLIP_CHARS
+   * characters in the page, and the value (up to TOOLTIP_CHARS) as tooltip.
+   */
+  function clipped(text, props = {}) {
+    const str = String(text ?? "");
+    return h("span", { className: "clip", title: clip(str, TOOLTIP_CHARS), ...props }, clip(str));
+  }
+
   const plural = (n, one, many) => `${fmtNumber(n)} ${n === 1 ? one : many}`;
 
   /** "—" for a missing value, with words for screen readers. */
@@ -185,6 +204,16 @@
   // State
   // ---------------------------------------------------------------------------------------------
 
+  /** End Users view defaults: left out of the URL. */
+  const DEFAULT_VIEW = Object.freeze({
+    connection: "", search: "", page: 1, sort: "userName", order: "ascending", active: "", duplicates: false,
+  });
+  const SORT_COLUMNS = [
+    ["userName", "User name"], ["name", "Display name"], ["email", "Email"], ["connection", "Connection"], ["lastModified", "Last modified"],
+  ];
+  /** The ids of the connections the view is filtered on (none: all). */
+  const viewIds = (view) => (view.connection ? view.connection.split(",").filter(Boolean) : []);
+
   const state = {
     token: null,
     /** @type {Array<object>} oldest first, as the API lists them */
@@ -192,7 +221,7 @@
     connectionsLoaded: false,
     connectionsAbort: null,
     /** The End Users view, mirrored in the URL hash. */
-    view: { connection: "", search: "", page: 1 },
+    view: { ...DEFAULT_VIEW },
     usersAbort: null,
     /** Last users response, for rendering the empty state once connections are known too. */
     users: null,
@@ -201,6 +230,10 @@
     /** Connection whose credentials the token dialog shows, and what it shows them for. */
     tokenDialog: { connection: null, mode: "created", copied: false, warned: false },
     regenerateTarget: null,
+    toggleTarget: null,
+    /** Element focused before the user drawer or the connection chooser opened. */
+    returnFocus: null,
+    userAbort: null,
     deleteTarget: null,
     highlightId: null,
     scrollToTable: false,
@@ -228,6 +261,12 @@
       "delete-error", "delete-cancel", "delete-confirm", "toast",
       "open-schemas", "schemas-panel", "schemas-close", "schemas-scope", "schemas-alert", "schemas-loading",
       "schema-list", "schema-empty", "schema-form", "schema-definition", "schema-error", "schema-add",
+      "first-run", "first-run-form", "first-run-name", "first-run-error", "first-run-create", "users-card",
+      "choose-connections", "active-filter", "sort-select", "duplicates-filter",
+      "token-scim-url-label", "token-value-label", "token-guide", "regenerate-effect", "delete-counts",
+      "toggle-dialog", "toggle-form", "toggle-title", "toggle-desc", "toggle-error", "toggle-cancel", "toggle-confirm",
+      "choose-dialog", "choose-form", "choose-list", "choose-cancel", "choose-apply",
+      "user-drawer", "user-drawer-title", "user-drawer-close", "user-drawer-body",
     ]) {
       ui[id.replace(/-([a-z])/g, (_, c) => c.toUpperCase())] = $(id);
     }
@@ -332,7 +371,7 @@
   }
 
   function closeAllDialogs() {
-    for (const d of [ui.tokenDialog, ui.regenerateDialog, ui.deleteDialog, ui.connectionsPanel, ui.schemasPanel]) {
+    for (const d of [ui.tokenDialog, ui.regenerateDialog, ui.deleteDialog, ui.toggleDialog, ui.chooseDialog, ui.userDrawer, ui.connectionsPanel, ui.schemasPanel]) {
       if (d.open) d.close();
     }
   }
@@ -393,16 +432,18 @@
     ui.signinToken.removeAttribute("aria-invalid");
     setBusy(ui.signinSubmit, true, "Signing in…");
     try {
-      const data = await api("GET", "/connections", { token, redirectOn401: false });
+      const data = { connections: await fetchConnections({ token, redirectOn401: false }) };
       storeToken(token);
       state.token = token;
       ui.signinToken.value = "";
       enterApp(Array.isArray(data.connections) ? data.connections : []);
     } catch (err) {
-      ui.signinError.textContent =
-        err instanceof ApiError && err.status === 401
-          ? "That admin token was not accepted. Copy the whole token printed by `idplex serve` and try again."
-          : err.message || "Sign-in failed.";
+      if (err instanceof ApiError && err.status === 401) {
+        ui.signinError.replaceChildren(
+          "That admin token was not accepted. Copy the whole token printed by ", h("code", {}, "idplex serve"), " and try again.");
+      } else {
+        ui.signinError.textContent = err.message || "Sign-in failed.";
+      }
       ui.signinToken.setAttribute("aria-invalid", "true");
       ui.signinToken.focus();
       ui.signinToken.select();
@@ -431,21 +472,37 @@
     const q = raw.indexOf("?");
     const params = new URLSearchParams(q >= 0 ? raw.slice(q + 1) : "");
     const page = Number.parseInt(params.get("page") || "1", 10);
+    const sort = params.get("sort");
+    const order = params.get("order");
+    const active = params.get("active");
     return {
-      connection: params.get("connection") || "",
+      connection: (params.get("connection") || "").split(",").filter(Boolean).join(","),
       search: params.get("search") || "",
       page: Number.isFinite(page) && page > 0 ? page : 1,
+      sort: SORT_COLUMNS.some(([key]) => key === sort) ? sort : DEFAULT_VIEW.sort,
+      order: order === "descending" ? "descending" : "ascending",
+      active: active === "true" || active === "false" ? active : "",
+      duplicates: params.get("duplicates") === "email",
     };
   }
 
-  function hashFor(view) {
+  function hashFor(patch) {
+    const view = { ...DEFAULT_VIEW, ...patch };
     const params = new URLSearchParams();
     if (view.connection) params.set("connection", view.connection);
     if (view.search) params.set("search", view.search);
+    if (view.active) params.set("active", view.active);
+    if (view.duplicates) params.set("duplicates", "email");
+    if (view.sort !== DEFAULT_VIEW.sort || view.order !== DEFAULT_VIEW.order) {
+      params.set("sort", view.sort);
+      params.set("order", view.order);
+    }
     if (view.page > 1) params.set("page", String(view.page));
-    const qs = params.toString();
+    const qs = params.toString().replace(/%2C/g, ",");
     return `#users${qs ? `?${qs}` : ""}`;
   }
+
+  const sameView = (a, b) => Object.keys(DEFAULT_VIEW).every((k) => a[k] === b[k]);
 
   /** Updates the view and the URL (a new history entry unless `replace`), then reloads users. */
   function navigate(patch, { replace = false } = {}) {
@@ -464,7 +521,7 @@
   function applyHash({ force = false } = {}) {
     if (!state.token) return;
     const next = parseHash();
-    const same = next.connection === state.view.connection && next.search === state.view.search && next.page === state.view.page;
+    const same = sameView(next, state.view);
     state.view = next;
     const canonical = hashFor(next);
     if (location.hash !== canonical) history.replaceState(null, "", `${location.pathname}${location.search}${canonical}`);
@@ -474,6 +531,13 @@
 
   function syncControls() {
     if (ui.userSearch.value.trim() !== state.view.search) ui.userSearch.value = state.view.search;
+    ui.activeFilter.value = state.view.active;
+    ui.duplicatesFilter.checked = state.view.duplicates;
+    ui.sortSelect.value = `${state.view.sort}:${state.view.order}`;
+    for (const th of ui.usersTable.querySelectorAll("th[data-sort]")) {
+      if (th.dataset.sort === state.view.sort) th.setAttribute("aria-sort", state.view.order);
+      else th.removeAttribute("aria-sort");
+    }
     renderFilterOptions();
   }
 
@@ -481,13 +545,26 @@
   // Connections data
   // ---------------------------------------------------------------------------------------------
 
+  /** Every connection, oldest first, a page of CONNECTIONS_PAGE at a time (the API pages them). */
+  const CONNECTIONS_PAGE = 1000;
+  async function fetchConnections(options) {
+    const all = [];
+    for (;;) {
+      const data = await api("GET", `/connections?startIndex=${all.length + 1}&count=${CONNECTIONS_PAGE}`, options);
+      const page = Array.isArray(data.connections) ? data.connections : [];
+      all.push(...page);
+      // A server without paging answers everything at once, without totalResults.
+      if (typeof data.totalResults !== "number" || page.length === 0 || all.length >= data.totalResults) return all;
+    }
+  }
+
   async function loadConnections() {
     if (state.connectionsAbort) state.connectionsAbort.abort();
     const ctrl = new AbortController();
     state.connectionsAbort = ctrl;
     ui.panelLoading.textContent = state.connectionsLoaded ? "" : "Loading connections…";
     try {
-      const data = await api("GET", "/connections", { signal: ctrl.signal });
+      const data = { connections: await fetchConnections({ signal: ctrl.signal }) };
       if (ctrl.signal.aborted) return;
       ui.panelAlert.hidden = true;
       setConnections(Array.isArray(data.connections) ? data.connections : []);
@@ -512,9 +589,13 @@
     renderFilterOptions();
     renderConnectionList();
     // The filter points at a connection that no longer exists (deleted, stale bookmark).
-    if (state.view.connection && !list.some((c) => c.id === state.view.connection)) {
-      toast("That connection no longer exists. Showing users from all connections.");
-      navigate({ connection: "", page: 1 }, { replace: true });
+    const ids = viewIds(state.view);
+    const known = ids.filter((id) => list.some((c) => c.id === id));
+    if (known.length < ids.length) {
+      toast(known.length
+        ? "A connection in the filter no longer exists. Showing users from the others."
+        : "That connection no longer exists. Showing users from all connections.");
+      navigate({ connection: known.join(","), page: 1 }, { replace: true });
       return;
     }
     renderUsersArea();
@@ -527,6 +608,7 @@
     else state.connections.push(clean);
     renderFilterOptions();
     renderConnectionList();
+    renderFirstRun();
   }
 
   const connectionById = (id) => state.connections.find((c) => c.id === id) || null;
@@ -534,14 +616,101 @@
   function renderFilterOptions() {
     const select = ui.connectionFilter;
     const wanted = state.view.connection;
+    const ids = viewIds(state.view);
     const options = [h("option", { value: "" }, "All connections")];
-    for (const c of state.connections) options.push(h("option", { value: c.id }, c.name));
-    // Keep an unknown id selectable until the list arrives, so the control matches the URL.
-    if (wanted && !state.connections.some((c) => c.id === wanted)) {
+    for (const c of state.connections) options.push(h("option", { value: c.id }, c.enabled === false ? `${c.name} (disabled)` : c.name));
+    if (ids.length > 1) {
+      options.push(h("option", { value: wanted }, `${ids.length} connections`));
+    } else if (wanted && !state.connections.some((c) => c.id === wanted)) {
+      // Keep an unknown id selectable until the list arrives, so the control matches the URL.
       options.push(h("option", { value: wanted }, state.connectionsLoaded ? "Unknown connection" : "Loading…"));
     }
     select.replaceChildren(...options);
     select.value = wanted;
+  }
+
+  function renderSortOptions() {
+    const options = [];
+    for (const [key, label] of SORT_COLUMNS) {
+      options.push(h("option", { value: `${key}:ascending` }, `${label}, ascending`));
+      options.push(h("option", { value: `${key}:descending` }, `${label}, descending`));
+    }
+    ui.sortSelect.replaceChildren(...options);
+  }
+
+  /** Sorts by a column header: a second click on the same column reverses the order. */
+  function sortBy(column) {
+    const order = state.view.sort === column && state.view.order === "ascending" ? "descending" : "ascending";
+    navigate({ sort: column, order, page: 1 });
+  }
+
+  // --- First run: no connection yet ---
+
+  const IDP_NAMES = { okta: "Okta", entra: "Microsoft Entra ID", other: "SCIM client" };
+
+  const firstRunIdp = () => (ui.firstRunForm.querySelector('input[name="first-run-idp"]:checked') || {}).value || "other";
+
+  /** The set-up flow replaces End Users while there is no connection. */
+  function renderFirstRun() {
+    const show = state.connectionsLoaded && state.connections.length === 0;
+    const was = !ui.firstRun.hidden;
+    ui.firstRun.hidden = !show;
+    ui.usersToolbar.hidden = show;
+    ui.usersCard.hidden = show;
+    if (show && !was) {
+      ui.firstRunError.textContent = "";
+      ui.firstRunName.placeholder = `Acme Corp - ${IDP_NAMES[firstRunIdp()]}`;
+    }
+  }
+
+  let creatingFirst = false;
+  async function onFirstRunSubmit(event) {
+    event.preventDefault();
+    if (creatingFirst) return;
+    creatingFirst = true;
+    const idp = firstRunIdp();
+    const name = ui.firstRunName.value.trim();
+    ui.firstRunError.textContent = "";
+    setBusy(ui.firstRunCreate, true, "Creating…");
+    try {
+      const created = await api("POST", "/connections", { body: name ? { name } : {} });
+      ui.firstRunName.value = "";
+      upsertConnection(created);
+      openTokenDialog(created, "created", idp);
+      refreshUsersIfShowing();
+    } catch (err) {
+      if (isHandled(err)) return;
+      ui.firstRunError.textContent = err instanceof ApiError && err.code === "name_taken"
+        ? renameErrorMessage(err, name)
+        : `Couldn't create the connection: ${err.message}`;
+      ui.firstRunName.focus();
+    } finally {
+      creatingFirst = false;
+      if (state.token) setBusy(ui.firstRunCreate, false);
+    }
+  }
+
+  // --- Several connections ---
+
+  function openChooser() {
+    const ids = viewIds(state.view);
+    ui.chooseList.replaceChildren(...state.connections.map((c) => {
+      const id = `choose-${c.id}`;
+      return h("p", { className: "choice" },
+        h("input", { type: "checkbox", id, value: c.id, checked: ids.includes(c.id), testid: "choose-connection" }),
+        h("label", { for: id }, c.name, c.enabled === false ? h("span", { className: "muted" }, " (disabled)") : null));
+    }));
+    if (state.connections.length === 0) ui.chooseList.replaceChildren(h("p", { className: "muted" }, "No connections yet."));
+    state.returnFocus = ui.chooseConnections;
+    ui.chooseDialog.showModal();
+    (ui.chooseList.querySelector("input") || ui.chooseCancel).focus();
+  }
+
+  function onChooseSubmit(event) {
+    event.preventDefault();
+    const ids = [...ui.chooseList.querySelectorAll("input:checked")].map((i) => i.value);
+    ui.chooseDialog.close();
+    navigate({ connection: ids.length === state.connections.length ? "" : ids.join(","), page: 1 });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -557,6 +726,10 @@
     const params = new URLSearchParams();
     if (view.connection) params.set("connection", view.connection);
     if (view.search) params.set("search", view.search);
+    if (view.active) params.set("active", view.active);
+    if (view.duplicates) params.set("duplicates", "email");
+    params.set("sortBy", view.sort);
+    params.set("sortOrder", view.order);
     params.set("startIndex", String((view.page - 1) * PAGE_SIZE + 1));
     params.set("count", String(PAGE_SIZE));
 
@@ -588,7 +761,8 @@
       }
     } catch (err) {
       if (isHandled(err)) return;
-      if (err instanceof ApiError && err.status === 404 && view.connection) {
+      const ids = viewIds(view);
+      if (err instanceof ApiError && err.status === 404 && view.connection && !(ids.length > 1 && ids.every(connectionById))) {
         // The connection was deleted meanwhile.
         loadConnections();
         return;
@@ -618,6 +792,7 @@
       ui.pagination.hidden = true;
       return;
     }
+    renderFirstRun();
     const { users, total, startIndex, view } = result;
     ui.usersTbody.replaceChildren(...users.map(userRow));
     const empty = users.length === 0;
@@ -638,22 +813,100 @@
 
   function userRow(u) {
     const cell = (label, content, className) => h("td", { "data-label": label, className }, content);
+    const disabled = u.connectionEnabled === false;
     const conn = u.connectionId
-      ? h("a", { href: hashFor({ connection: u.connectionId, search: "", page: 1 }), title: "Show only users from this connection" }, u.connectionName || u.connectionId)
+      ? h("a", { href: hashFor({ connection: u.connectionId }), title: "Show only users from this connection", className: "clip" }, clip(u.connectionName || u.connectionId))
       : missing();
     const badge = u.active
       ? h("span", { className: "badge badge-active", testid: "user-status" }, "Active")
       : h("span", { className: "badge badge-inactive", testid: "user-status" }, "Inactive");
+    const open = h("button", {
+      type: "button", className: "link-btn cell-strong clip", testid: "user-name", title: clip(u.userName ?? "", TOOLTIP_CHARS),
+      on: { click: (e) => openUser(u, e.currentTarget) },
+    }, clip(u.userName ?? ""));
     return h(
       "tr",
-      { testid: "user-row", dataset: { userId: String(u.id ?? "") } },
-      cell("User name", h("span", { className: "cell-strong", testid: "user-name" }, breakable(u.userName ?? ""))),
-      cell("Display name", u.displayName ? u.displayName : missing()),
-      cell("Email", u.email ? breakable(u.email) : missing()),
-      cell("Connection", conn),
+      { testid: "user-row", dataset: { userId: String(u.id ?? ""), connectionId: String(u.connectionId ?? "") }, className: disabled ? "is-disabled" : null },
+      cell("User name", open),
+      cell("Display name", u.displayName ? clipped(u.displayName) : missing()),
+      cell("Email", [
+        u.email ? clipped(u.email) : missing(),
+        u.duplicate ? h("span", { className: "badge badge-dup", testid: "user-duplicate", title: "A user in another connection has this email" }, "Duplicate") : null,
+      ]),
+      cell("Connection", [
+        conn,
+        disabled ? h("span", { className: "badge badge-disabled", testid: "user-connection-disabled", title: "This connection is disabled: its identity provider can't change these users" }, "Disabled") : null,
+      ]),
       cell("Status", badge),
       cell("Last modified", timeEl(u.lastModified), "cell-time"),
     );
+  }
+
+  // --- User drawer ---
+
+  function openUser(u, trigger) {
+    if (state.userAbort) state.userAbort.abort();
+    const ctrl = new AbortController();
+    state.userAbort = ctrl;
+    state.returnFocus = trigger;
+    ui.userDrawerTitle.textContent = "User details";
+    ui.userDrawerBody.replaceChildren(userSummary(u, null), h("p", { className: "loading-line", role: "status" }, "Loading the user…"));
+    if (!ui.userDrawer.open) ui.userDrawer.showModal();
+    ui.userDrawerClose.focus();
+    api("GET", `/users/${enc(u.connectionId)}/${enc(u.id)}`, { signal: ctrl.signal })
+      .then((data) => {
+        if (ctrl.signal.aborted) return;
+        const resource = data && data.user && typeof data.user === "object" ? data.user : {};
+        const groups = Array.isArray(data.groups) ? data.groups : [];
+        ui.userDrawerBody.replaceChildren(
+          userSummary(u, data.connection || null),
+          h("h3", { className: "drawer-h" }, "Groups"),
+          groups.length
+            ? h("ul", { className: "drawer-groups", testid: "user-groups" }, groups.map((g) => h("li", {}, clip(g.displayName || g.id, 500))))
+            : h("p", { className: "muted", testid: "user-groups" }, "Not a member of any group."),
+          h("h3", { className: "drawer-h" }, "All attributes"),
+          attributeList(resource, "user-attributes"));
+      })
+      .catch((err) => {
+        if (isHandled(err)) return;
+        const notServed = err instanceof ApiError && err.status === 404 && /endpoint/.test(err.message);
+        ui.userDrawerBody.replaceChildren(
+          userSummary(u, null),
+          h("p", { className: notServed ? "notice notice-info" : "notice notice-error", role: "alert", testid: "user-drawer-error" },
+            notServed
+              ? "This server does not serve a user's full SCIM resource yet: shown are the attributes End Users lists."
+              : err instanceof ApiError && err.status === 404 ? "This user no longer exists." : `Couldn't load the user: ${err.message}`),
+          h("h3", { className: "drawer-h" }, "Attributes"),
+          attributeList({ userName: u.userName, displayName: u.displayName, givenName: u.givenName, familyName: u.familyName, email: u.email, externalId: u.externalId, active: u.active, id: u.id, created: u.created, lastModified: u.lastModified }, "user-attributes"));
+      });
+  }
+
+  /** The drawer's head: user name (whole, wrapped), connection and its state, status. */
+  function userSummary(u, connection) {
+    const enabled = connection ? connection.enabled !== false : u.connectionEnabled !== false;
+    const connName = (connection && connection.name) || u.connectionName || u.connectionId;
+    return h("div", { className: "drawer-summary" },
+      h("p", { className: "drawer-username", testid: "user-drawer-username" }, String(u.userName ?? "")),
+      h("dl", { className: "conn-meta" },
+        h("div", {}, h("dt", {}, "Connection"), h("dd", { testid: "user-drawer-connection" }, connName, enabled ? "" : " (disabled)")),
+        h("div", {}, h("dt", {}, "Status"), h("dd", {}, u.active ? "Active" : "Inactive"))));
+  }
+
+  /** A SCIM resource as nested definition lists; every value whole (wrapped anywhere). */
+  function attributeList(value, testid) {
+    const dl = h("dl", { className: "attr-list", testid });
+    for (const [key, v] of Object.entries(value || {})) {
+      if (v === undefined) continue;
+      dl.append(h("div", {}, h("dt", {}, key), h("dd", {}, attributeValue(v))));
+    }
+    return dl;
+  }
+
+  function attributeValue(v) {
+    if (v === null || v === "") return missing();
+    if (Array.isArray(v)) return h("ol", { className: "attr-array" }, v.map((item) => h("li", {}, attributeValue(item))));
+    if (typeof v === "object") return attributeList(v);
+    return h("span", { className: "attr-value" }, String(v));
   }
 
   function renderEmptyState(view) {
@@ -673,19 +926,16 @@
     } else if (!state.connectionsLoaded) {
       parts.push(h("p", {}, "No users."));
     } else if (state.connections.length === 0) {
+      parts.push(h("p", {}, "No connections yet."));
+    } else if (view.active || view.duplicates) {
       parts.push(
-        h("h2", {}, "Connect your first identity provider"),
-        h("p", {}, "End users are provisioned into idplex over SCIM 2.0 by your identity providers. Each identity provider gets its own connection."),
-        h("ol", { className: "steps" },
-          h("li", {}, "Open ", h("strong", {}, "Connections"), " and choose ", h("strong", {}, "Add connection"), " to get a SCIM URL and a SCIM token."),
-          h("li", {}, "Name the connection after the client and the IdP, for example “Acme Corp - Okta”."),
-          h("li", {}, "In your IdP (Okta, Microsoft Entra ID, …) enable SCIM provisioning with that SCIM URL and token as the bearer token."),
-          h("li", {}, "Assign users to the app in the IdP. They appear here after the first sync, usually within a few minutes.")),
+        h("h2", {}, "No matching users"),
+        h("p", {}, view.duplicates ? "No user's email is also the email of a user in another connection." : `No ${view.active === "true" ? "active" : "inactive"} users here.`),
         h("div", { className: "empty-actions" },
-          h("button", { type: "button", className: "btn btn-primary", testid: "empty-add-connection", on: { click: () => { openPanel(); addConnection(); } } }, "Add connection")),
+          h("button", { type: "button", className: "btn btn-secondary", testid: "empty-clear-filters", on: { click: () => navigate({ active: "", duplicates: false, page: 1 }) } }, "Show all users")),
       );
     } else if (view.connection) {
-      const conn = connectionById(view.connection);
+      const conn = viewIds(view).length === 1 ? connectionById(view.connection) : null;
       const name = conn ? conn.name : "this connection";
       parts.push(
         h("h2", {}, `No users from ${name} yet`),
@@ -741,30 +991,131 @@
     ui.panelCount.textContent = state.connectionsLoaded ? plural(list.length, "connection", "connections") : "";
   }
 
+  /** The SCIM URL with a line-break opportunity after each "/": the connection id never splits. */
+  function urlCode(url, props) {
+    const parts = String(url).split(/(?<=\/)/);
+    const code = h("code", { className: "url", ...props });
+    parts.forEach((part, i) => {
+      if (i > 0) code.append(document.createElement("wbr"));
+      code.append(h("span", { className: i === parts.length - 1 ? "url-tail" : null }, part));
+    });
+    return code;
+  }
+
+  const ACTIONS = {
+    "user.created": "created user", "user.updated": "updated user", "user.deactivated": "deactivated user",
+    "user.reactivated": "reactivated user", "user.deleted": "deleted user", "group.created": "created group",
+    "group.updated": "updated group", "group.deleted": "deleted group", "connection.created": "created the connection",
+    "connection.renamed": "renamed the connection", "connection.token_regenerated": "regenerated the token",
+    "connection.disabled": "disabled the connection", "connection.enabled": "enabled the connection",
+    "connection.deleted": "deleted the connection",
+  };
+
+  /** The connection's health, kept by the server as provisioning happens (absent on older servers). */
+  function healthBlock(c) {
+    const health = c.health;
+    if (!health || typeof health !== "object") return null;
+    const meta = (label, value, testid) => h("div", {}, h("dt", {}, label), h("dd", { testid }, value));
+    const failure = health.lastFailure;
+    return h("section", { className: "conn-health", testid: "connection-health", "aria-label": `Health of ${c.name}` },
+      h("dl", { className: "conn-meta" },
+        meta("Last success", health.lastSuccessAt ? timeEl(health.lastSuccessAt) : "never", "health-last-success"),
+        meta("Requests (24 h)", fmtNumber(health.requests24h), "health-requests"),
+        meta("Active users", fmtNumber(health.activeUsers), "health-active"),
+        meta("Inactive users", fmtNumber(health.inactiveUsers), "health-inactive")),
+      failure && typeof failure === "object"
+        ? h("p", { className: "conn-failure", testid: "health-last-failure" },
+          h("strong", {}, "Last failure: "), timeEl(failure.at), ` — ${failure.status ?? "?"}`,
+          failure.detail ? h("span", { className: "clip", title: clip(failure.detail, TOOLTIP_CHARS) }, ` ${clip(failure.detail)}`) : "")
+        : h("p", { className: "conn-failure muted", testid: "health-last-failure" }, "No failed request."));
+  }
+
+  /** The connection's activity feed, loaded when shown. */
+  function activityToggle(c) {
+    const regionId = `activity-${c.id}`;
+    const region = h("div", { id: regionId, className: "conn-activity", testid: "connection-activity", hidden: true });
+    const button = h("button", {
+      type: "button", className: "btn btn-ghost btn-small", testid: "show-activity", "aria-expanded": "false", "aria-controls": regionId,
+      "aria-label": `Activity of ${c.name}`,
+    }, "Activity");
+    button.addEventListener("click", () => {
+      const open = button.getAttribute("aria-expanded") !== "true";
+      button.setAttribute("aria-expanded", String(open));
+      region.hidden = !open;
+      if (open) loadActivity(c, region, null);
+    });
+    return [button, region];
+  }
+
+  async function loadActivity(c, region, cursor) {
+    if (!cursor) region.replaceChildren(h("p", { className: "loading-line", role: "status" }, "Loading activity…"));
+    const params = new URLSearchParams({ connection: c.id, count: "20" });
+    if (cursor) params.set("before", cursor);
+    try {
+      const data = await api("GET", `/audit?${params}`);
+      const events = Array.isArray(data.events) ? data.events : [];
+      let list = region.querySelector("ol");
+      if (!cursor) {
+        list = h("ol", { className: "activity-list", "aria-label": `Activity of ${c.name}, newest first` });
+        region.replaceChildren(list);
+      }
+      for (const e of events) {
+        list.append(h("li", { testid: "activity-event" },
+          timeEl(e.at), " ",
+          h("span", { className: "activity-actor" }, e.actor === "admin" ? "Admin" : e.actor === "idp" ? "Identity provider" : String(e.actor ?? "")),
+          ` ${ACTIONS[e.action] || e.action}`,
+          e.resourceType && e.resourceType !== "Connection" && e.resourceId ? h("code", { className: "clip", title: e.resourceId }, ` ${clip(e.resourceId, 60)}`) : "",
+          e.detail ? h("span", { className: "muted" }, ` (${clip(e.detail, 120)})`) : ""));
+      }
+      region.querySelector(".activity-more")?.remove();
+      if (!list.children.length) region.append(h("p", { className: "muted", testid: "activity-empty" }, "No activity yet."));
+      if (data.nextCursor) {
+        const more = h("button", { type: "button", className: "btn btn-secondary btn-small activity-more", testid: "activity-more" }, "Older activity");
+        more.addEventListener("click", () => loadActivity(c, region, data.nextCursor));
+        region.append(more);
+      }
+    } catch (err) {
+      if (isHandled(err)) return;
+      const absent = err instanceof ApiError && err.status === 404;
+      region.replaceChildren(h("p", { className: absent ? "muted" : "field-error", testid: "activity-error" },
+        absent ? "This server does not keep an activity feed yet." : `Couldn't load activity: ${err.message}`));
+    }
+  }
+
   function connectionItem(c) {
-    const url = h("code", { testid: "connection-scim-url", id: `scim-url-${c.id}` }, c.scimUrl || "");
+    const url = urlCode(c.scimUrl || "", { testid: "connection-scim-url", id: `scim-url-${c.id}` });
     const copy = h("button", {
       type: "button", className: "btn btn-secondary btn-small btn-copy", testid: "copy-connection-scim-url",
       "aria-label": `Copy SCIM URL of ${c.name}`,
       on: { click: (e) => copyText(c.scimUrl || "", url, e.currentTarget, "SCIM URL") },
     }, "Copy");
     const meta = (label, value, testid) => h("div", {}, h("dt", {}, label), h("dd", { testid }, value));
+    const hasEnabled = typeof c.enabled === "boolean";
+    const disabled = c.enabled === false;
     const li = h(
       "li",
-      { className: `conn${state.highlightId === c.id ? " is-new" : ""}`, testid: "connection-row", dataset: { connectionId: c.id } },
+      { className: `conn${state.highlightId === c.id ? " is-new" : ""}${disabled ? " is-disabled" : ""}`, testid: "connection-row", dataset: { connectionId: c.id } },
       h("div", { className: "conn-head" },
         h("h3", { className: "conn-name", testid: "connection-name" }, c.name),
         h("div", { className: "conn-actions", role: "group", "aria-label": `Actions for ${c.name}` },
           h("button", { type: "button", className: "btn btn-ghost", testid: "rename-connection", "aria-label": `Rename ${c.name}`, on: { click: () => startRename(li, c) } }, "Rename"),
           h("button", { type: "button", className: "btn btn-ghost", testid: "regenerate-token", "aria-label": `Regenerate token of ${c.name}`, on: { click: () => openRegenerate(c) } }, "Regenerate token"),
+          hasEnabled
+            ? h("button", { type: "button", className: "btn btn-ghost", testid: "toggle-connection", "aria-label": `${disabled ? "Enable" : "Disable"} ${c.name}`, on: { click: () => openToggle(c) } }, disabled ? "Enable" : "Disable")
+            : null,
           h("button", { type: "button", className: "btn btn-ghost btn-link-danger", testid: "delete-connection", "aria-label": `Delete ${c.name}`, on: { click: () => openDelete(c) } }, "Delete"))),
+      disabled ? h("p", { className: "notice notice-warning conn-disabled", testid: "connection-disabled" }, "Disabled: its identity provider's requests are refused (403). Its users and groups are kept.") : null,
       h("div", { className: "conn-url" }, h("span", { className: "sr-only" }, "SCIM URL: "), url, copy),
       h("dl", { className: "conn-meta" },
         meta("Users", fmtNumber(c.userCount), "connection-user-count"),
         meta("Groups", fmtNumber(c.groupCount), "connection-group-count"),
         meta("Created", timeEl(c.created), "connection-created"),
-        meta("Token issued", timeEl(c.tokenIssued), "connection-token-issued")),
+        meta("Token issued", timeEl(c.tokenIssued), "connection-token-issued"),
+        c.tokenHint ? meta("Token", h("code", {}, c.tokenHint), "connection-token-hint") : null,
+        c.previousTokenExpires ? meta("Previous token works until", timeEl(c.previousTokenExpires), "connection-previous-token") : null),
+      healthBlock(c),
       acceptUnknownToggle(c),
+      h("div", { className: "conn-foot" }, activityToggle(c)),
     );
     return li;
   }
@@ -922,13 +1273,49 @@
 
   // --- Token dialog (new connection / regenerated token) ---
 
-  function openTokenDialog(conn, mode) {
+  /** Where each identity provider wants the SCIM URL and the token, in its own words. */
+  const IDP_FIELDS = {
+    okta: { url: "SCIM connector base URL", token: "API Token" },
+    entra: { url: "Tenant URL", token: "Secret Token" },
+  };
+
+  function idpGuide(idp) {
+    const step = (...parts) => h("li", {}, ...parts);
+    const b = (text) => h("strong", {}, text);
+    if (idp === "okta") {
+      return [h("h3", {}, "In Okta"), h("ol", {},
+        step("Open your app's ", b("Provisioning"), " tab, ", b("Integration"), ", and edit the SCIM connection."),
+        step(b("SCIM connector base URL"), ": the URL above. ", b("Unique identifier field for users"), ": ", h("code", {}, "userName"), "."),
+        step(b("Authentication Mode"), ": ", b("HTTP Header"), "; paste the token above as the ", b("API Token"), " (Okta sends it as ", h("code", {}, "Authorization: Bearer …"), ")."),
+        step(b("Test Connector Configuration"), ", save, then enable Create, Update and Deactivate Users under ", b("To App"), "."))];
+    }
+    if (idp === "entra") {
+      return [h("h3", {}, "In Microsoft Entra ID"), h("ol", {},
+        step("Open ", b("Enterprise applications"), ", your app, ", b("Provisioning"), ", and set ", b("Provisioning Mode"), " to ", b("Automatic"), "."),
+        step("Under ", b("Admin Credentials"), ": ", b("Tenant URL"), " is the URL above, ", b("Secret Token"), " the token above."),
+        step(b("Test Connection"), ", save, then ", b("Start provisioning"), "."))];
+    }
+    return [];
+  }
+
+  function openTokenDialog(conn, mode, idp = "") {
     state.tokenDialog = { connection: conn, mode, copied: false, warned: false };
+    const fields = IDP_FIELDS[idp];
+    ui.tokenScimUrlLabel.textContent = fields ? fields.url : "SCIM URL";
+    ui.tokenValueLabel.textContent = fields ? fields.token : "SCIM token";
+    const guide = idpGuide(idp);
+    ui.tokenGuide.replaceChildren(...guide);
+    ui.tokenGuide.hidden = guide.length === 0;
+    for (const b of ui.tokenDialog.querySelectorAll("[data-copy-target]")) {
+      b.dataset.copyLabel = b.dataset.copyTarget === "token-scim-url" ? (fields ? fields.url : "SCIM URL") : (fields ? fields.token : "SCIM token");
+    }
     const created = mode === "created";
     ui.tokenTitle.textContent = created ? "Connection created" : "New token issued";
     ui.tokenIntro.textContent = created
       ? "Enter these credentials in your identity provider's SCIM provisioning settings, then name the connection so you can recognise it."
-      : `Replace the token in the SCIM provisioning settings of the identity provider behind “${conn.name}”. The previous token no longer works.`;
+      : `Replace the token in the SCIM provisioning settings of the identity provider behind “${conn.name}”. ${conn.previousTokenExpires
+        ? `The previous token keeps working until ${fmtDate(conn.previousTokenExpires)}.`
+        : "The previous token no longer works."}`;
     ui.tokenScimUrl.value = conn.scimUrl || "";
     ui.tokenValue.value = conn.token || "";
     ui.tokenNameField.hidden = !created;
@@ -955,6 +1342,11 @@
     if (conn) {
       requestAnimationFrame(() => {
         if (ui.connectionsPanel.open) focusRowButton(conn.id, state.tokenDialog.mode === "created" ? "rename-connection" : "regenerate-token");
+        else setTimeout(() => {
+          // The element that opened the dialog may be gone (the first-run form): land on the page title.
+          const active = document.activeElement;
+          if (!ui.usersView.hidden && (!active || active === document.body || !active.checkVisibility())) ui.usersTitle.focus();
+        }, 0);
       });
     }
     setTimeout(() => {
@@ -1021,9 +1413,20 @@
 
   // --- Regenerate ---
 
+  const graceChoice = () => Number((ui.regenerateForm.querySelector('input[name="grace"]:checked') || {}).value || 0);
+
+  function renderRegenerateEffect() {
+    const grace = graceChoice();
+    ui.regenerateEffect.replaceChildren(...(grace === 0
+      ? [h("strong", {}, "The current token stops working at once."), " Provisioning from this identity provider fails until you enter the new token in its SCIM settings."]
+      : [h("strong", {}, `The current token keeps working for ${grace === 3600 ? "1 hour" : "24 hours"}`), ", so you can enter the new token in the identity provider without failed syncs. Then it stops working."]));
+  }
+
   function openRegenerate(c) {
     state.regenerateTarget = c;
     ui.regenerateName.textContent = c.name;
+    ui.regenerateForm.querySelector('input[name="grace"][value="0"]').checked = true;
+    renderRegenerateEffect();
     ui.regenerateError.textContent = "";
     setBusy(ui.regenerateConfirm, false);
     ui.regenerateCancel.disabled = false;
@@ -1039,7 +1442,8 @@
     setBusy(ui.regenerateConfirm, true, "Regenerating…");
     ui.regenerateCancel.disabled = true;
     try {
-      const updated = await api("POST", `/connections/${enc(c.id)}/token`);
+      const grace = graceChoice();
+      const updated = await api("POST", `/connections/${enc(c.id)}/token`, { body: { graceSeconds: grace } });
       upsertConnection(updated);
       setBusy(ui.regenerateConfirm, false);
       ui.regenerateCancel.disabled = false;
@@ -1059,9 +1463,7 @@
   function openDelete(c) {
     state.deleteTarget = c;
     ui.deleteName.textContent = c.name;
-    ui.deleteUsers.textContent = typeof c.userCount === "number"
-      ? `its ${plural(c.userCount, "user", "users")} ${c.userCount === 1 ? "leaves" : "leave"} the End Users list`
-      : "its users leave the End Users list";
+    renderDeleteCounts(c);
     ui.deleteConfirmLabel.replaceChildren("Type ", h("strong", { className: "mono" }, c.name), " to confirm");
     ui.deleteConfirmInput.value = "";
     ui.deleteConfirmInput.removeAttribute("aria-invalid");
@@ -1071,6 +1473,24 @@
     ui.deleteCancel.disabled = false;
     ui.deleteDialog.showModal();
     ui.deleteConfirmInput.focus();
+    // The counts in the list may be stale: show what is there now.
+    api("GET", `/connections/${enc(c.id)}`).then((fresh) => {
+      if (state.deleteTarget !== c || !fresh) return;
+      upsertConnection(fresh);
+      state.deleteTarget = { ...c, ...fresh };
+      renderDeleteCounts(state.deleteTarget);
+    }).catch(() => {});
+  }
+
+  function renderDeleteCounts(c) {
+    ui.deleteUsers.textContent = typeof c.userCount === "number"
+      ? `its ${plural(c.userCount, "user", "users")} ${c.userCount === 1 ? "leaves" : "leave"} the End Users list`
+      : "its users leave the End Users list";
+    const counts = [];
+    if (typeof c.userCount === "number") counts.push(plural(c.userCount, "user", "users"));
+    if (typeof c.groupCount === "number") counts.push(plural(c.groupCount, "group", "groups"));
+    counts.push("its SCIM token");
+    ui.deleteCounts.textContent = counts.length > 1 ? `${counts.slice(0, -1).join(", ")} and ${counts.at(-1)}` : counts[0];
   }
 
   function onDeleteInput() {
@@ -1118,8 +1538,55 @@
     renderFilterOptions();
     toast(`Deleted “${c.name}”.`);
     requestAnimationFrame(() => ui.addConnection.focus());
-    if (state.view.connection === c.id) navigate({ connection: "", page: 1 }, { replace: true });
+    renderFirstRun();
+    const ids = viewIds(state.view);
+    if (ids.includes(c.id)) navigate({ connection: ids.filter((id) => id !== c.id).join(","), page: 1 }, { replace: true });
     else refreshUsersIfShowing();
+  }
+
+  // --- Disable / enable ---
+
+  function openToggle(c) {
+    state.toggleTarget = c;
+    const disabling = c.enabled !== false;
+    ui.toggleTitle.textContent = disabling ? "Disable connection?" : "Enable connection?";
+    ui.toggleDesc.replaceChildren(...(disabling
+      ? ["SCIM requests from the identity provider behind ", h("strong", {}, c.name), " are refused (403) until you enable it again. Its ",
+        typeof c.userCount === "number" ? plural(c.userCount, "user", "users") : "users", " and ",
+        typeof c.groupCount === "number" ? plural(c.groupCount, "group", "groups") : "groups",
+        " stay, marked in End Users as from a disabled connection."]
+      : [h("strong", {}, c.name), " accepts SCIM requests with its token again."]));
+    setButtonLabel(ui.toggleConfirm, disabling ? "Disable connection" : "Enable connection");
+    ui.toggleConfirm.className = `btn ${disabling ? "btn-danger" : "btn-primary"}`;
+    ui.toggleError.textContent = "";
+    ui.toggleConfirm.disabled = false;
+    ui.toggleCancel.disabled = false;
+    ui.toggleDialog.showModal();
+    ui.toggleCancel.focus();
+  }
+
+  async function onToggleSubmit(event) {
+    event.preventDefault();
+    const c = state.toggleTarget;
+    if (!c) return;
+    const enabled = c.enabled === false;
+    ui.toggleError.textContent = "";
+    setBusy(ui.toggleConfirm, true, enabled ? "Enabling…" : "Disabling…");
+    ui.toggleCancel.disabled = true;
+    try {
+      const updated = await api("PATCH", `/connections/${enc(c.id)}`, { body: { enabled } });
+      upsertConnection(updated);
+      setBusy(ui.toggleConfirm, false);
+      ui.toggleCancel.disabled = false;
+      ui.toggleDialog.close();
+      toast(updated.enabled === false ? `Disabled “${updated.name}”.` : `Enabled “${updated.name}”.`);
+      refreshUsersIfShowing();
+    } catch (err) {
+      if (isHandled(err)) return;
+      setBusy(ui.toggleConfirm, false);
+      ui.toggleCancel.disabled = false;
+      ui.toggleError.textContent = `Couldn't ${enabled ? "enable" : "disable"} the connection: ${err.message}`;
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1278,6 +1745,41 @@
     ui.signOut.addEventListener("click", signOut);
 
     ui.connectionFilter.addEventListener("change", () => navigate({ connection: ui.connectionFilter.value, page: 1 }));
+    ui.activeFilter.addEventListener("change", () => navigate({ active: ui.activeFilter.value, page: 1 }));
+    ui.duplicatesFilter.addEventListener("change", () => navigate({ duplicates: ui.duplicatesFilter.checked, page: 1 }));
+    renderSortOptions();
+    ui.sortSelect.addEventListener("change", () => {
+      const [sort, order] = ui.sortSelect.value.split(":");
+      navigate({ sort, order, page: 1 });
+    });
+    for (const th of ui.usersTable.querySelectorAll("th[data-sort]")) {
+      th.querySelector("button").addEventListener("click", () => sortBy(th.dataset.sort));
+    }
+    ui.firstRunForm.addEventListener("submit", onFirstRunSubmit);
+    ui.firstRunForm.addEventListener("change", (e) => {
+      if (e.target.name === "first-run-idp") ui.firstRunName.placeholder = `Acme Corp - ${IDP_NAMES[firstRunIdp()]}`;
+    });
+    ui.chooseConnections.addEventListener("click", openChooser);
+    ui.chooseForm.addEventListener("submit", onChooseSubmit);
+    ui.chooseCancel.addEventListener("click", () => ui.chooseDialog.close());
+    ui.userDrawerClose.addEventListener("click", () => ui.userDrawer.close());
+    closeOnBackdrop(ui.userDrawer);
+    for (const d of [ui.chooseDialog, ui.userDrawer]) {
+      d.addEventListener("close", () => {
+        if (d === ui.userDrawer && state.userAbort) state.userAbort.abort();
+        const back = state.returnFocus;
+        state.returnFocus = null;
+        if (back && back.isConnected) requestAnimationFrame(() => back.focus());
+      });
+    }
+    ui.toggleForm.addEventListener("submit", onToggleSubmit);
+    ui.toggleCancel.addEventListener("click", () => ui.toggleDialog.close());
+    ui.toggleDialog.addEventListener("close", () => {
+      const c = state.toggleTarget;
+      state.toggleTarget = null;
+      if (c && ui.connectionsPanel.open) requestAnimationFrame(() => focusRowButton(c.id, "toggle-connection"));
+    });
+    ui.regenerateForm.addEventListener("change", renderRegenerateEffect);
     ui.usersToolbar.addEventListener("submit", (e) => {
       e.preventDefault();
       commitSearch();
