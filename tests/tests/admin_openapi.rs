@@ -246,6 +246,13 @@ fn every_route_status_and_body_is_as_the_openapi_document_says() {
     assert_eq!(strict.json["acceptUnknownExtensions"], false);
     api.call("PATCH", "/connections/{id}", &[&okta_id], "", Some(&json!({})), 400);
     api.call("PATCH", "/connections/{id}", &[&okta_id], "", Some(&json!({"enabled": "no"})), 400);
+    let entra_creds = idplex_e2e::Credentials {
+        id: entra_id.clone(),
+        scim_url: entra.json["scimUrl"].as_str().expect("scimUrl").to_owned(),
+        token: entra.json["token"].as_str().expect("token").to_owned(),
+    };
+    let twin = idplex_e2e::user("alice");
+    assert_eq!(client.scim(&entra_creds, "POST", "/Users", Some(&twin)).status, 201);
     let disabled = api.call("PATCH", "/connections/{id}", &[&entra_id], "", Some(&json!({"enabled": false})), 200);
     assert_eq!(disabled.json["enabled"], false);
     api.call("PATCH", "/connections/{id}", &[&entra_id], "", Some(&json!({"name": "Okta prod"})), 409);
@@ -268,7 +275,12 @@ fn every_route_status_and_body_is_as_the_openapi_document_says() {
     let mut alice = idplex_e2e::user("alice");
     alice["externalId"] = json!("00u-alice");
     alice["displayName"] = json!("Alice Example");
-    assert_eq!(client.scim(&okta_creds, "POST", "/Users", Some(&alice)).status, 201);
+    let alice_created = client.scim(&okta_creds, "POST", "/Users", Some(&alice));
+    assert_eq!(alice_created.status, 201);
+    let alice_id = alice_created.json["id"].as_str().expect("id").to_owned();
+    let team = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Team",
+        "members": [{"value": alice_id}]});
+    assert_eq!(client.scim(&okta_creds, "POST", "/Groups", Some(&team)).status, 201);
     let bare = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "bare", "active": false});
     assert_eq!(client.scim(&okta_creds, "POST", "/Users", Some(&bare)).status, 201);
     assert_eq!(client.scim(&okta_creds, "POST", "/Users", Some(&bare)).status, 409, "a failure for the health");
@@ -287,12 +299,25 @@ fn every_route_status_and_body_is_as_the_openapi_document_says() {
 
     // End Users.
     let all = api.call("GET", "/users", &[], "", None, 200);
-    assert_eq!(all.json["totalResults"], 2);
-    let found =
-        api.call("GET", "/users", &[], &format!("connection={okta_id}&search=ALICE&startIndex=1&count=1"), None, 200);
-    assert_eq!(found.user_names(), ["alice"]);
+    assert_eq!(all.json["totalResults"], 3);
+    let query = format!(
+        "connection={okta_id},{entra_id}&active=true&search=ALICE&sortBy=connection&sortOrder=descending&startIndex=1&count=1"
+    );
+    let found = api.call("GET", "/users", &[], &query, None, 200);
+    assert_eq!(found.json["totalResults"], 2, "{:?}", found.json);
+    let twins = api.call("GET", "/users", &[], "duplicates=email&sortBy=userName", None, 200);
+    assert_eq!(twins.user_names(), ["alice", "alice"]);
+    assert!(twins.json["users"].as_array().expect("users").iter().all(|u| u["duplicate"] == true));
     api.call("GET", "/users", &[], "count=many", None, 400);
+    api.call("GET", "/users", &[], "sortBy=shoeSize", None, 400);
     api.call("GET", "/users", &[], "connection=c_nosuchconnection", None, 404);
+    let detail = api.call("GET", "/users/{connectionId}/{userId}", &[&okta_id, &alice_id], "", None, 200);
+    assert_eq!(detail.json["groups"][0]["displayName"], "Team");
+    api.call("GET", "/users/{connectionId}/{userId}", &[&okta_id, "nosuchuser"], "", None, 404);
+    let groups = api.call("GET", "/groups", &[], &format!("connection={okta_id}&search=te&sortBy=displayName&sortOrder=ascending&startIndex=1&count=5"), None, 200);
+    assert_eq!(groups.json["groups"][0]["memberCount"], 1, "{:?}", groups.json);
+    api.call("GET", "/groups", &[], "sortBy=size", None, 400);
+    api.call("GET", "/groups", &[], "connection=c_nosuchconnection", None, 404);
 
     // Custom schemas, tenant-wide and for one connection.
     let registered = api.call("POST", "/schemas", &[], "", Some(&hr_schema("HR")), 201);
@@ -336,6 +361,8 @@ fn every_route_status_and_body_is_as_the_openapi_document_says() {
     let mut values: BTreeMap<&str, String> = BTreeMap::new();
     values.insert("id", okta_id.clone());
     values.insert("urn", HR.to_owned());
+    values.insert("connectionId", okta_id.clone());
+    values.insert("userId", alice_id.clone());
     for (template, method) in api.operations() {
         let (_, operation) = api.operation(&method, &template);
         let security = operation.get("security").unwrap_or(&api.document["security"]);
