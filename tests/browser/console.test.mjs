@@ -719,3 +719,66 @@ test("health and activity: counts, last success, last failure and requests in 24
   assertNoScriptErrors(page);
 });
 
+
+test("End Users: sort by column, active filter, several connections, duplicates, and a user's details", async () => {
+  const acme = await createConnection("Acme - Okta");
+  const globex = await createConnection("Globex - Entra");
+  const initech = await createConnection("Initech - Okta");
+  await provisionUsers(acme, "acme", 3, { inactive: [2] });
+  await provisionUsers(globex, "globex", 2);
+  await provisionUsers(initech, "initech", 1);
+  // The same person in two client organisations.
+  await provisionUser(globex, { userName: "ACME-001@example.com", displayName: "Same person", emails: [{ value: "Acme-001@Example.com", primary: true }], active: true });
+  const page = await openConsole();
+  await signIn(page);
+  await see(page.getByTestId("page-summary"), "1–7 of 7");
+  const names = page.getByTestId("user-name");
+  await seeTexts(names, ["acme-001@example.com", "ACME-001@example.com", "acme-002@example.com", "acme-003@example.com", "globex-001@example.com", "globex-002@example.com", "initech-001@example.com"].sort(), { sorted: true });
+  // Sorted by user name by default (the first two differ only in case).
+  await see(names.nth(2), "acme-002@example.com");
+  await see(names.last(), "initech-001@example.com");
+
+  // Sort by a column header; again for descending.
+  await page.getByRole("button", { name: "User name" }).click();
+  await seeHash(page, "#users?sort=userName&order=descending");
+  await see(names.first(), "initech-001@example.com");
+  assert.equal(await page.getByRole("columnheader", { name: "User name" }).getAttribute("aria-sort"), "descending");
+  await page.getByRole("button", { name: "Connection", exact: true }).click();
+  await see(page.locator('[data-testid="user-row"] td[data-label="Connection"]').first(), "Acme - Okta");
+
+  // Active filter.
+  await page.getByLabel("Status").selectOption({ label: "Inactive only" });
+  await seeTexts(names, ["acme-002@example.com"]);
+  await page.getByLabel("Status").selectOption({ label: "Active only" });
+  await see(page.getByTestId("page-summary"), "1–6 of 6");
+  await page.getByLabel("Status").selectOption({ label: "Active and inactive" });
+
+  // Several connections.
+  await page.getByRole("button", { name: "Several…" }).click();
+  await page.getByTestId("choose-dialog").getByLabel("Globex - Entra").check();
+  await page.getByTestId("choose-dialog").getByLabel("Initech - Okta").check();
+  await page.getByRole("button", { name: "Show users" }).click();
+  await see(page.getByTestId("page-summary"), "1–4 of 4");
+  await seeHash(page, `#users?connection=${globex.id},${initech.id}&sort=connection&order=ascending`);
+  await seeTexts(page.locator('[data-testid="user-row"] td[data-label="Connection"]'), ["Globex - Entra", "Globex - Entra", "Globex - Entra", "Initech - Okta"]);
+  assert.equal(await page.getByLabel("Connection", { exact: true }).locator("option:checked").innerText(), "2 connections");
+
+  // Duplicates.
+  await page.getByLabel("Connection", { exact: true }).selectOption({ label: "All connections" });
+  await page.getByLabel("Only duplicates").check();
+  await seeTexts(names, ["ACME-001@example.com", "acme-001@example.com"], { sorted: true });
+  await seeTexts(page.getByTestId("user-duplicate"), ["Duplicate", "Duplicate"]);
+  await axeCheck(page, "End Users, duplicates");
+
+  // A user's details: every attribute, the groups, the connection.
+  await page.getByRole("button", { name: "ACME-001@example.com", exact: true }).click();
+  const drawer = page.getByRole("dialog", { name: "User details" });
+  await see(drawer.getByTestId("user-drawer-connection"), "Globex - Entra");
+  await see(drawer.getByTestId("user-attributes"), "Same person");
+  await see(drawer.getByTestId("user-attributes"), "urn:ietf:params:scim:schemas:core:2.0:User");
+  await see(drawer.getByTestId("user-groups"), "Not a member of any group.");
+  await axeCheck(page, "user drawer");
+  await page.keyboard.press("Escape");
+  await hidden(drawer);
+  assertNoScriptErrors(page);
+});

@@ -314,7 +314,14 @@ fn every_route_status_and_body_is_as_the_openapi_document_says() {
     let detail = api.call("GET", "/users/{connectionId}/{userId}", &[&okta_id, &alice_id], "", None, 200);
     assert_eq!(detail.json["groups"][0]["displayName"], "Team");
     api.call("GET", "/users/{connectionId}/{userId}", &[&okta_id, "nosuchuser"], "", None, 404);
-    let groups = api.call("GET", "/groups", &[], &format!("connection={okta_id}&search=te&sortBy=displayName&sortOrder=ascending&startIndex=1&count=5"), None, 200);
+    let groups = api.call(
+        "GET",
+        "/groups",
+        &[],
+        &format!("connection={okta_id}&search=te&sortBy=displayName&sortOrder=ascending&startIndex=1&count=5"),
+        None,
+        200,
+    );
     assert_eq!(groups.json["groups"][0]["memberCount"], 1, "{:?}", groups.json);
     api.call("GET", "/groups", &[], "sortBy=size", None, 400);
     api.call("GET", "/groups", &[], "connection=c_nosuchconnection", None, 404);
