@@ -166,6 +166,33 @@ pub fn rename(app: &App<'_>, id: &str, name: &str, base: Option<&str>) -> Result
     Ok(view_one(app, base, record)?)
 }
 
+/// Applies `change` to the live connection `id`, which says whether it changed anything; a
+/// change also stamps `last_modified` and is audited as `action(record)`.
+fn change_setting(
+    app: &App<'_>,
+    id: &str,
+    base: Option<&str>,
+    mut change: impl FnMut(&mut ConnectionRecord) -> bool,
+    action: impl FnOnce(&ConnectionRecord) -> (Action, Option<String>),
+) -> Result<ConnectionView, ConnectionError> {
+    if !ids::is_connection_id(id) {
+        return Err(ConnectionError::NotFound);
+    }
+    let now = app.now();
+    let mut changed = false;
+    let record = connections::modify(app.store, id, |record| {
+        changed = change(record);
+        if changed {
+            record.last_modified = now;
+        }
+    })?;
+    if changed {
+        let (action, detail) = action(&record);
+        audit_admin(app, &record, action, detail);
+    }
+    Ok(view_one(app, base, record)?)
+}
+
 /// Disables (`enabled: false`) or enables a connection. A disabled connection answers its IdP
 /// 403 and keeps its users, groups and token.
 pub fn set_enabled(
@@ -174,23 +201,10 @@ pub fn set_enabled(
     enabled: bool,
     base: Option<&str>,
 ) -> Result<ConnectionView, ConnectionError> {
-    if !ids::is_connection_id(id) {
-        return Err(ConnectionError::NotFound);
-    }
-    let now = app.now();
-    let mut changed = false;
-    let record = connections::modify(app.store, id, |record| {
-        changed = record.enabled != enabled;
-        if changed {
-            record.enabled = enabled;
-            record.last_modified = now;
-        }
-    })?;
-    if changed {
-        let action = if enabled { Action::ConnectionEnabled } else { Action::ConnectionDisabled };
-        audit_admin(app, &record, action, None);
-    }
-    Ok(view_one(app, base, record)?)
+    let change = |record: &mut ConnectionRecord| std::mem::replace(&mut record.enabled, enabled) != enabled;
+    change_setting(app, id, base, change, |_| {
+        (if enabled { Action::ConnectionEnabled } else { Action::ConnectionDisabled }, None)
+    })
 }
 
 /// Sets whether the connection keeps extension objects no registered schema describes.
@@ -200,20 +214,11 @@ pub fn set_accept_unknown_extensions(
     accept: bool,
     base: Option<&str>,
 ) -> Result<ConnectionView, ConnectionError> {
-    if !ids::is_connection_id(id) {
-        return Err(ConnectionError::NotFound);
-    }
-    let now = app.now();
-    let mut changed = false;
-    let record = connections::modify(app.store, id, |record| {
-        changed = record.accept_unknown_extensions != accept;
-        record.accept_unknown_extensions = accept;
-        record.last_modified = now;
-    })?;
-    if changed {
-        audit_admin(app, &record, Action::ConnectionUpdated, Some(format!("acceptUnknownExtensions: {accept}")));
-    }
-    Ok(view_one(app, base, record)?)
+    let change =
+        |record: &mut ConnectionRecord| std::mem::replace(&mut record.accept_unknown_extensions, accept) != accept;
+    change_setting(app, id, base, change, |_| {
+        (Action::ConnectionUpdated, Some(format!("acceptUnknownExtensions: {accept}")))
+    })
 }
 
 /// Issues a new token. With `grace_seconds` 0 the old one stops working at once (the advice
