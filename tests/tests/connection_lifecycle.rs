@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use idplex_e2e::{ADMIN_TOKEN, Credentials, Server, runtime, user};
-use idplex_host::admin::{Actor, Error};
+use idplex_host::admin::{Actor, Error, GroupQuery, SortOrder, UserQuery, UserSortKey};
 use idplex_host::{Host, HostConfig, Request, sha256_hex};
 use serde_json::{Value, json};
 
@@ -157,4 +157,84 @@ fn the_typed_admin_export_does_what_the_http_api_does() {
     admin.delete_connection(&id).expect("call").expect("deleted");
     assert!(matches!(admin.get_connection(&id).expect("call"), Err(Error::NotFound)));
     assert_eq!(scim(&host, &id, &renewed.token, "GET", "/Users"), 401);
+}
+
+/// A SCIM write straight to `host`; returns the status and the body.
+fn scim_write(host: &Host, id: &str, token: &str, method: &str, path: &str, body: &Value) -> (u16, Value) {
+    let response = host.handle(Request {
+        method: method.to_owned(),
+        path_with_query: format!("/scim/v2/{id}{path}"),
+        headers: vec![
+            ("host".to_owned(), "idplex.test".to_owned()),
+            ("authorization".to_owned(), format!("Bearer {token}")),
+            ("content-type".to_owned(), "application/scim+json".to_owned()),
+        ],
+        body: body.to_string().into_bytes(),
+    });
+    (response.status, serde_json::from_slice(&response.body).unwrap_or(Value::Null))
+}
+
+#[test]
+fn the_typed_admin_export_lists_end_users_and_groups_and_shows_a_user() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let host = Host::open(runtime(), HostConfig::new(dir.path(), sha256_hex(ADMIN_TOKEN))).expect("host opens");
+    let admin = host.admin();
+    let a = admin.create_connection(Some("A")).expect("call").expect("created");
+    let b = admin.create_connection(Some("B")).expect("call").expect("created");
+    let (a_id, b_id) = (a.connection.id.clone(), b.connection.id.clone());
+    let mut ids = Vec::new();
+    for (c, token, name, active) in
+        [(&a_id, &a.token, "zed", true), (&a_id, &a.token, "amy", false), (&b_id, &b.token, "bob", true)]
+    {
+        let mut body = user(name);
+        body["active"] = json!(active);
+        body["emails"] = json!([{"value": format!("{name}@example.com"), "primary": true}]);
+        let (status, created) = scim_write(&host, c, token, "POST", "/Users", &body);
+        assert_eq!(status, 201, "{created}");
+        ids.push(created["id"].as_str().expect("id").to_owned());
+    }
+    let group = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Staff",
+        "members": [{"value": ids[0]}]});
+    assert_eq!(scim_write(&host, &a_id, &a.token, "POST", "/Groups", &group).0, 201);
+
+    let query = UserQuery {
+        connection_ids: vec![a_id.clone()],
+        active: None,
+        search: None,
+        sort_by: Some(UserSortKey::UserName),
+        sort_order: SortOrder::Ascending,
+        duplicates: false,
+        start_index: 1,
+        count: 10,
+    };
+    let page = admin.list_users(&query).expect("call").expect("page");
+    let names: Vec<&str> = page.users.iter().map(|u| u.user_name.as_str()).collect();
+    assert_eq!((page.total_results, names), (2, vec!["amy", "zed"]));
+    let inactive = admin.list_users(&UserQuery { active: Some(false), ..query.clone() }).expect("call").expect("page");
+    assert_eq!(inactive.users.iter().map(|u| u.user_name.as_str()).collect::<Vec<_>>(), ["amy"]);
+    let everyone = UserQuery { connection_ids: Vec::new(), search: Some("B@EXAMPLE".into()), ..query.clone() };
+    let found = admin.list_users(&everyone).expect("call").expect("page");
+    assert_eq!(found.users.iter().map(|u| u.connection_name.as_str()).collect::<Vec<_>>(), ["B"]);
+
+    let detail = admin.get_user(&a_id, &ids[0]).expect("call").expect("detail");
+    let resource: Value = serde_json::from_str(&detail.user_json).expect("json");
+    assert_eq!(resource["userName"], "zed");
+    assert_eq!(detail.groups.iter().map(|g| g.display_name.as_str()).collect::<Vec<_>>(), ["Staff"]);
+    assert_eq!((detail.connection_name.as_str(), detail.connection_enabled), ("A", true));
+    assert!(
+        matches!(admin.get_user(&b_id, &ids[0]).expect("call"), Err(Error::NotFound)),
+        "not under another connection"
+    );
+
+    let groups = GroupQuery {
+        connection_ids: Vec::new(),
+        search: None,
+        sort_by: None,
+        sort_order: SortOrder::Ascending,
+        start_index: 1,
+        count: 10,
+    };
+    let listed = admin.list_groups(&groups).expect("call").expect("groups");
+    assert_eq!(listed.groups.len(), 1);
+    assert_eq!((listed.groups[0].display_name.as_str(), listed.groups[0].member_count), ("Staff", 1));
 }

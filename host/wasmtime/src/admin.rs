@@ -4,7 +4,8 @@
 //! this module only moves values across.
 
 pub use crate::bindings::exports::idplex::scim::admin::{
-    Actor, AuditEvent, AuditPage, Connection, EndUser, Error, Failure, Health, IssuedCredential, UserPage, UserQuery,
+    Actor, AuditEvent, AuditPage, Connection, EndGroup, EndUser, Error, Failure, GroupPage, GroupQuery, GroupRef,
+    GroupSortKey, Health, IssuedCredential, SortOrder, UserDetail, UserPage, UserQuery, UserSortKey,
 };
 use crate::host::Host;
 
@@ -56,6 +57,16 @@ impl Admin<'_> {
     /// `list-users`.
     pub fn list_users(&self, query: &UserQuery) -> AdminResult<UserPage> {
         self.host.call_admin(|admin, store| admin.call_list_users(store, query))
+    }
+
+    /// `get-user`.
+    pub fn get_user(&self, connection: &str, id: &str) -> AdminResult<UserDetail> {
+        self.host.call_admin(|admin, store| admin.call_get_user(store, connection, id))
+    }
+
+    /// `list-groups`.
+    pub fn list_groups(&self, query: &GroupQuery) -> AdminResult<GroupPage> {
+        self.host.call_admin(|admin, store| admin.call_list_groups(store, query))
     }
 
     /// `list-audit`.
