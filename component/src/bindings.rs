@@ -368,21 +368,13 @@ impl wit_admin::Guest for Component {
         before: Option<String>,
         count: u32,
     ) -> Result<wit_admin::AuditPage, wit_admin::Error> {
-        let bad = |why: &str| wit_admin::Error::InvalidArgument(why.to_owned());
-        if connection_id.as_deref().is_some_and(|c| !crate::ids::is_connection_id(c)) {
-            return Err(bad("connection-id is not a connection id"));
-        }
-        if count == 0 || count as usize > crate::activity::audit::MAX_COUNT {
-            return Err(bad("count must be from 1 to 200"));
-        }
-        let before = match before {
-            None => None,
-            Some(b) => {
-                Some(b.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| bad("before must be a next-cursor"))?)
-            }
-        };
         let page = with_app(|app, _| {
-            Ok(crate::activity::audit::page(app.store, connection_id.as_deref(), before, count as usize)?)
+            crate::activity::audit::read(app.store, connection_id.as_deref(), before.as_deref(), count).map_err(|e| {
+                match e {
+                    crate::activity::audit::FeedError::InvalidArgument(why) => ConnectionError::InvalidArgument(why),
+                    crate::activity::audit::FeedError::Storage(e) => ConnectionError::Storage(e),
+                }
+            })
         })?;
         Ok(wit_admin::AuditPage {
             events: page.events.into_iter().map(wit_event).collect(),

@@ -52,6 +52,49 @@ pub struct AuditPage {
     pub next_cursor: Option<i64>,
 }
 
+/// Why a feed request is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedError {
+    /// An argument is invalid; the string says which and why.
+    InvalidArgument(String),
+    /// The store failed.
+    Storage(StorageError),
+}
+
+impl From<StorageError> for FeedError {
+    fn from(e: StorageError) -> Self {
+        FeedError::Storage(e)
+    }
+}
+
+/// A page of the feed as callers ask for it (the admin API's query, the WIT `list-audit`):
+/// `connection` a connection id, `before` a cursor the feed returned, `count` from 1 to
+/// [`MAX_COUNT`]; each checked before anything is read.
+pub fn read(
+    store: &dyn KvStore,
+    connection: Option<&str>,
+    before: Option<&str>,
+    count: u32,
+) -> Result<AuditPage, FeedError> {
+    let invalid = |why: &str| FeedError::InvalidArgument(why.to_owned());
+    if connection.is_some_and(|c| !crate::ids::is_connection_id(c)) {
+        return Err(invalid("the connection is not a connection id"));
+    }
+    if count == 0 || count as usize > MAX_COUNT {
+        return Err(FeedError::InvalidArgument(format!("count must be from 1 to {MAX_COUNT}")));
+    }
+    let before = match before {
+        None => None,
+        Some(b) => Some(
+            b.parse::<i64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| invalid("before must be a cursor the feed returned"))?,
+        ),
+    };
+    Ok(page(store, connection, before, count as usize)?)
+}
+
 /// Up to `count` events older than `before` (the newest when `None`), of `connection` only
 /// when given.
 pub fn page(

@@ -194,9 +194,7 @@ pub fn page(store: &dyn KvStore, offset: usize, count: usize) -> Result<(Vec<Con
     let record_keys: Vec<String> = page.ids.iter().map(|id| keys::connection(id)).collect();
     let mut out = Vec::with_capacity(page.ids.len());
     for (id, value) in page.ids.iter().zip(store.get_many(&record_keys)?) {
-        if let Some(record) = visible_record(store, id, value.as_deref())? {
-            out.push(record);
-        }
+        out.extend(visible_record(store, id, value.as_deref())?);
     }
     Ok((out, page.total))
 }
@@ -206,12 +204,8 @@ pub fn all(store: &dyn KvStore) -> Result<Vec<ConnectionRecord>, StorageError> {
     let ids = list(store).all()?;
     let record_keys: Vec<String> = ids.iter().map(|(_, id)| keys::connection(id)).collect();
     let mut out = Vec::with_capacity(ids.len());
-    for (key, value) in record_keys.iter().zip(store.get_many(&record_keys)?) {
-        let Some(bytes) = value else { continue };
-        let record: ConnectionRecord = decode(key, &bytes)?;
-        if visible(store, &record)? {
-            out.push(record);
-        }
+    for ((_, id), value) in ids.iter().zip(store.get_many(&record_keys)?) {
+        out.extend(visible_record(store, id, value.as_deref())?);
     }
     Ok(out)
 }
