@@ -64,9 +64,9 @@ pub enum Command {
     Reclaim(ReclaimArgs),
 }
 
-/// Flags of `idplex reclaim`.
+/// Where an offline command (`idplex check`, `idplex reclaim`) finds the store it works on.
 #[derive(Debug, Args)]
-pub struct ReclaimArgs {
+pub struct StoreArgs {
     /// Data directory of the server.
     #[arg(long, env = "IDPLEX_DATA", default_value = "./idplex-data")]
     pub data: PathBuf,
@@ -74,9 +74,17 @@ pub struct ReclaimArgs {
     #[arg(long, env = "IDPLEX_COMPONENT")]
     pub component: Option<PathBuf>,
     /// Key-value store: `sqlite` (file idplex.sqlite3 in the data directory), or
-    /// `redis://[user:password@]host[:port][/db]`.
+    /// `redis://[user:password@]host[:port][/db]`, one Redis database shared by many hosts.
     #[arg(long, env = "IDPLEX_STORE", hide_env_values = true, default_value = "sqlite")]
     pub store: StoreSpec,
+}
+
+/// Flags of `idplex reclaim`.
+#[derive(Debug, Args)]
+pub struct ReclaimArgs {
+    /// The store.
+    #[command(flatten)]
+    pub target: StoreArgs,
 }
 
 /// Flags of `idplex check`.
@@ -90,16 +98,9 @@ pub struct CheckArgs {
     /// than the 60 s grace period counts as in flight. For tests; defaults to the clock.
     #[arg(long, value_name = "MILLIS")]
     pub now_millis: Option<i64>,
-    /// Data directory of the server.
-    #[arg(long, env = "IDPLEX_DATA", default_value = "./idplex-data")]
-    pub data: PathBuf,
-    /// Component file to run instead of the embedded one.
-    #[arg(long, env = "IDPLEX_COMPONENT")]
-    pub component: Option<PathBuf>,
-    /// Key-value store: `sqlite` (file idplex.sqlite3 in the data directory), or
-    /// `redis://[user:password@]host[:port][/db]`, one Redis database shared by many hosts.
-    #[arg(long, env = "IDPLEX_STORE", hide_env_values = true, default_value = "sqlite")]
-    pub store: StoreSpec,
+    /// The store.
+    #[command(flatten)]
+    pub target: StoreArgs,
 }
 
 /// Flags of `idplex serve`.
@@ -288,6 +289,6 @@ mod tests {
     fn reclaim_takes_data_dir_and_store() {
         let cli = Cli::try_parse_from(["idplex", "reclaim", "--data", "/tmp/x", "--store", "sqlite"]).expect("parse");
         let Command::Reclaim(args) = cli.command else { panic!("reclaim") };
-        assert_eq!((args.data, args.store), (PathBuf::from("/tmp/x"), StoreSpec::Sqlite));
+        assert_eq!((args.target.data, args.target.store), (PathBuf::from("/tmp/x"), StoreSpec::Sqlite));
     }
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use idplex_host::admin_token::{self, AdminToken};
-use idplex_host::cli::{AdminTokenCommand, CheckArgs, Cli, Command, ReclaimArgs, ServeArgs};
+use idplex_host::cli::{AdminTokenCommand, CheckArgs, Cli, Command, ReclaimArgs, ServeArgs, StoreArgs};
 use idplex_host::{ComponentSource, Host, HostConfig, Runtime, banner, file_size_limit, maintenance, sha256_hex};
 
 fn main() -> ExitCode {
@@ -92,20 +92,30 @@ fn reset_admin_token(data: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn check(args: CheckArgs) -> anyhow::Result<()> {
-    anyhow::ensure!(args.data.is_dir(), "no data directory at {}; pass --data (or IDPLEX_DATA)", args.data.display());
-    // `--repair` writes: past a file size limit that must fail, not kill the check half-way.
+/// The host an offline command (`check`, `reclaim`) works through: over the store of
+/// `target`, serving no requests (its admin token hash is that of a random, discarded token),
+/// with `runtime`'s guest time limit changed by `time_limit`. Writes past a file size limit fail
+/// instead of killing the command half-way.
+fn offline_host(target: StoreArgs, time_limit: Option<std::time::Duration>) -> anyhow::Result<Host> {
+    let data = &target.data;
+    anyhow::ensure!(data.is_dir(), "no data directory at {}; pass --data (or IDPLEX_DATA)", data.display());
     let signals = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     signals.block_on(async { file_size_limit::survive_file_size_limit() })?;
-    let source = args.component.map_or(ComponentSource::Default, ComponentSource::Path);
-    let runtime = Runtime::load(source)?.with_guest_time_limit(maintenance::CHECK_TIME_LIMIT);
-    // The check serves no requests; the admin token hash is that of a random, discarded token.
+    let source = target.component.map_or(ComponentSource::Default, ComponentSource::Path);
+    let mut runtime = Runtime::load(source)?;
+    if let Some(limit) = time_limit {
+        runtime = runtime.with_guest_time_limit(limit);
+    }
     let mut unused_token = [0u8; 32];
     getrandom::fill(&mut unused_token).map_err(|e| anyhow::anyhow!("OS random generator: {e}"))?;
-    let mut config = HostConfig::new(&args.data, sha256_hex(&hex::encode(unused_token)));
-    config.store = args.store;
+    let mut config = HostConfig::new(data, sha256_hex(&hex::encode(unused_token)));
+    config.store = target.store;
+    Host::open(runtime, config)
+}
+
+fn check(args: CheckArgs) -> anyhow::Result<()> {
     let options = maintenance::CheckOptions { repair: args.repair, now_millis: args.now_millis };
-    let outcome = Host::open(runtime, config)?.check(options)?;
+    let outcome = offline_host(args.target, Some(maintenance::CHECK_TIME_LIMIT))?.check(options)?;
     print_stdout(&maintenance::render(&outcome));
     anyhow::ensure!(
         maintenance::is_clean(&outcome.report),
@@ -115,17 +125,7 @@ fn check(args: CheckArgs) -> anyhow::Result<()> {
 }
 
 fn reclaim(args: ReclaimArgs) -> anyhow::Result<()> {
-    anyhow::ensure!(args.data.is_dir(), "no data directory at {}; pass --data (or IDPLEX_DATA)", args.data.display());
-    let signals = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    signals.block_on(async { file_size_limit::survive_file_size_limit() })?;
-    let source = args.component.map_or(ComponentSource::Default, ComponentSource::Path);
-    let runtime = Runtime::load(source)?;
-    // Serves no requests; the admin token hash is that of a random, discarded token.
-    let mut unused_token = [0u8; 32];
-    getrandom::fill(&mut unused_token).map_err(|e| anyhow::anyhow!("OS random generator: {e}"))?;
-    let mut config = HostConfig::new(&args.data, sha256_hex(&hex::encode(unused_token)));
-    config.store = args.store;
-    let host = Host::open(runtime, config)?;
+    let host = offline_host(args.target, None)?;
     let started = std::time::Instant::now();
     let (mut steps, mut keys, mut connections) = (0u64, 0u64, 0u64);
     loop {
